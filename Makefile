@@ -1,0 +1,57 @@
+# Bilim: `make run` serves the demo, `make test` runs ruff and the whole suite.
+# Both create .venv and install what is needed on first use; nothing is needed beforehand but
+# Python 3.11+ with venv, and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SIZE ?= 100000
+HOST ?= 127.0.0.1:8000
+export UV_PYTHON_DOWNLOADS := never
+export VIRTUAL_ENV := $(abspath $(VENV))
+
+.PHONY: install run serve test test-db lint format bench lock clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet -r requirements.lock
+	$(BIN)/uv pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+# The suite alone, e.g. once more against PostgreSQL: DATABASE_URL=postgres://... make test-db
+test-db: install
+	$(BIN)/pytest --create-db
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/imports_and_stats.py --size $(SIZE)
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: | $(BIN)/uv
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev -o requirements.lock
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,542 @@
+"""The shared machinery of every spreadsheet import (automation.md, "Files that come in").
+
+A file is read into a ``tablib.Dataset`` (the structure django-import-export works on, so the
+admin's import buttons and the commands share one path), its headers are matched
+case-insensitively, and a resource validates every row before it writes anything: an import is
+all or nothing, and each problem is reported as ``row N: column: message`` with N the row number
+a person sees in the spreadsheet (the header is row 1).
+
+Resources subclass :class:`BilimResource` and implement ``plan`` (validate and decide, touching
+nothing) and ``apply`` (write the plan in bulk). django-import-export's own per-row saving does
+about four queries a row; the plan/apply split keeps the number of queries independent of the
+number of rows.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar
+
+import tablib
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from import_export import resources
+from import_export.results import InvalidRow, Result, RowResult
+
+from participants.normalize import clean_text, fold
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read: wrong type, corrupt, too large, wrong encoding."""
+
+
+@dataclass(frozen=True, order=True)
+class ImportProblem:
+    """One thing wrong with one cell (or one row, or the header) of a file."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.column}: {self.message}"
+
+
+class Problems:
+    """The problems found so far, in the order the rows come."""
+
+    def __init__(self) -> None:
+        self.items: list[ImportProblem] = []
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self.items.append(ImportProblem(row, column, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def sorted(self) -> list[ImportProblem]:
+        return sorted(self.items, key=lambda p: p.row)
+
+
+# --- reading files -----------------------------------------------------------------------------
+
+
+def header_key(value: object) -> str:
+    """Return the canonical form of a header cell: folded, with spaces and hyphens as '_'.
+
+    A header that is a real spreadsheet date becomes its ``YYYY-MM-DD`` text, so the results
+    sheet's day columns may be typed as dates or as text.
+    """
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    key = fold(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):
+        return key
+    return re.sub(r"[\s\-]+", "_", key)
+
+
+def load_dataset(source: str | Path | BinaryIO, filename: str | None = None) -> tablib.Dataset:
+    """Read an .xlsx or .csv file into a Dataset whose row i is spreadsheet row i + 2.
+
+    Blank rows are kept (as rows of blanks) so that row numbers stay those a person sees;
+    trailing blank rows are dropped. Raises ImportFileError with a message a person can act on.
+    """
+    if isinstance(source, str | Path):
+        path = Path(source)
+        filename = filename or path.name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    else:
+        data = source.read()
+        filename = filename or getattr(source, "name", "") or ""
+    if len(data) > settings.BILIM_IMPORT_MAX_BYTES:
+        raise ImportFileError(
+            f"the file is {len(data) / 1_048_576:.1f} MB; the limit is "
+            f"{settings.BILIM_IMPORT_MAX_BYTES / 1_048_576:.0f} MB: split it into smaller files"
+        )
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx":
+        rows = _read_xlsx(data)
+    elif suffix == ".csv":
+        rows = _read_csv(data)
+    else:
+        raise ImportFileError(
+            f"{filename or 'the file'}: only .xlsx and .csv files can be imported"
+        )
+    return _to_dataset(rows)
+
+
+def _read_xlsx(data: bytes) -> Iterator[tuple[Any, ...]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    if not data.startswith(b"PK"):
+        raise ImportFileError("the file is not a real .xlsx workbook (was it renamed?)")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(f"the .xlsx file cannot be opened: it looks damaged ({exc})") from exc
+    sheet = workbook.worksheets[0]
+    try:
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes) -> Iterator[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            "the CSV file is not in UTF-8: save it again as 'CSV UTF-8' and import that"
+        ) from exc
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _to_dataset(rows: Iterable[Iterable[Any]]) -> tablib.Dataset:
+    iterator = iter(rows)
+    try:
+        header = list(next(iterator))
+    except StopIteration:
+        raise ImportFileError("the file is empty: the first row must name the columns") from None
+    while header and _is_blank(header[-1]):
+        header.pop()
+    if not header:
+        raise ImportFileError("the first row is blank: it must name the columns")
+    width = len(header)
+    headers = [h if not _is_blank(h) else f"(column {i + 1})" for i, h in enumerate(header)]
+    body: list[list[Any]] = []
+    pending_blank: list[list[Any]] = []
+    max_rows = settings.BILIM_IMPORT_MAX_ROWS
+    for raw in iterator:
+        values = list(raw)[:width]
+        values += [None] * (width - len(values))
+        if all(_is_blank(v) for v in values):
+            # Keep blank rows only when a filled row follows, so that a sheet with a million
+            # formatted but empty rows is read as what it holds.
+            pending_blank.append(values)
+            continue
+        body.extend(pending_blank)
+        pending_blank.clear()
+        body.append(values)
+        if len(body) > max_rows:
+            raise ImportFileError(
+                f"the file has more than {max_rows} rows: split it into smaller files"
+            )
+    dataset = tablib.Dataset()
+    dataset.headers = [str(h) if not isinstance(h, dt.date) else h.isoformat() for h in headers]
+    for values in body:
+        dataset.append(values)
+    return dataset
+
+
+# --- reading values ----------------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell's value is not acceptable; the message says why and what is expected."""
+
+
+def parse_date(value: Any) -> dt.date:
+    """Read a real spreadsheet date, ``YYYY-MM-DD`` or ``DD.MM.YYYY``."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = clean_text(value)
+    if text.endswith(" 00:00:00"):
+        text = text[: -len(" 00:00:00")]
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a date, not a time)
+        except ValueError:
+            continue
+    raise CellError(f"'{text}' is not a date: write YYYY-MM-DD or DD.MM.YYYY")
+
+
+def parse_int(value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Read a whole number, also when a spreadsheet stored it as 1985.0."""
+    if isinstance(value, bool):
+        raise CellError(f"'{value}' is not a whole number")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        text = clean_text(value)
+        if re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+            number = int(text.split(".")[0])
+        else:
+            raise CellError(f"'{text}' is not a whole number")
+    if minimum is not None and number < minimum:
+        raise CellError(f"{number} is below the minimum {minimum}")
+    if maximum is not None and number > maximum:
+        raise CellError(f"{number} is above the maximum {maximum}")
+    return number
+
+
+def parse_decimal(
+    value: Any, *, minimum: Decimal | None = None, maximum: Decimal | None = None
+) -> Decimal:
+    """Read a number; a decimal comma (7,5) is read as a decimal point."""
+    if isinstance(value, bool):
+        raise CellError(f"'{value}' is not a number")
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+    else:
+        text = clean_text(value).replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise CellError(f"'{clean_text(value)}' is not a number") from None
+        if not number.is_finite():
+            raise CellError(f"'{clean_text(value)}' is not a number")
+    if minimum is not None and number < minimum:
+        raise CellError(f"{_plain(number)} is below the minimum {_plain(minimum)}")
+    if maximum is not None and number > maximum:
+        raise CellError(f"{_plain(number)} is above the maximum {_plain(maximum)}")
+    return (
+        number.quantize(Decimal("0.01")) if number == number.quantize(Decimal("0.01")) else number
+    )
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+GENDER_SPELLINGS: dict[str, str] = {
+    **dict.fromkeys(
+        ["female", "f", "woman", "w", "ж", "жен", "женский", "женщина", "аял"], "female"
+    ),
+    **dict.fromkeys(["male", "m", "man", "м", "муж", "мужской", "мужчина", "эркек"], "male"),
+    **dict.fromkeys(["other", "другое"], "other"),
+    **dict.fromkeys(["", "undisclosed", "prefer not to say", "не указано", "-"], "undisclosed"),
+}
+
+
+def parse_gender(value: Any) -> str:
+    """Return the gender code for one of the contract's spellings, in any case."""
+    key = fold(value)
+    try:
+        return GENDER_SPELLINGS[key]
+    except KeyError:
+        raise CellError(
+            f"'{clean_text(value)}' is not a gender: write female, male, other or undisclosed "
+            "(or f, m, ж, м, ...)"
+        ) from None
+
+
+def parse_disability(value: Any) -> str:
+    """Read yes / no / blank (not stated)."""
+    key = fold(value)
+    if key in {"yes", "y", "да", "ооба", "1", "true"}:
+        return "yes"
+    if key in {"no", "n", "нет", "жок", "0", "false"}:
+        return "no"
+    if key in {"", "-", "not stated", "не указано"}:
+        return ""
+    raise CellError(f"'{clean_text(value)}' is not yes, no or blank")
+
+
+PRESENT = {"1", "yes", "y", "present", "+", "x", "да"}
+ABSENT = {"0", "no", "n", "absent", "-", "нет", ""}
+
+
+def parse_presence(value: Any) -> bool:
+    """Read a day's mark: present (1, yes, +, x, да, ...) or absent (0, no, -, нет, blank)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    key = fold(value)
+    if key in PRESENT:
+        return True
+    if key in ABSENT:
+        return False
+    raise CellError(
+        f"'{clean_text(value)}' is not a mark: write 1 / yes / + for present, "
+        "0 / no / - or blank for absent"
+    )
+
+
+def parse_email(value: Any) -> str:
+    """Read an email address, trimmed; blank stays blank."""
+    text = clean_text(value)
+    if text:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise CellError(f"'{text}' is not an email address") from None
+    return text
+
+
+# --- rows and resources ------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One non-blank spreadsheet row, its values keyed by canonical column name."""
+
+    number: int
+    values: dict[str, Any]
+
+    def raw(self, column: str) -> Any:
+        return self.values.get(column)
+
+    def text(self, column: str) -> str:
+        """The cell as text, trimmed, inner spaces collapsed; '' when blank or absent."""
+        value = self.values.get(column)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return clean_text(value)
+
+    def has(self, column: str) -> bool:
+        return not _is_blank(self.values.get(column))
+
+
+@dataclass
+class Counts:
+    """Created / updated / unchanged counts per kind of record, in the order first counted."""
+
+    by_kind: dict[str, Counter] = field(default_factory=dict)
+
+    def add(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.by_kind.setdefault(kind, Counter())[outcome] += n
+
+    def get(self, kind: str, outcome: str) -> int:
+        return self.by_kind.get(kind, Counter())[outcome]
+
+    def line(self) -> str:
+        parts = []
+        for kind, counter in self.by_kind.items():
+            outcomes = [
+                "created",
+                "updated",
+                "unchanged",
+                *sorted(set(counter) - {"created", "updated", "unchanged"}),
+            ]
+            parts.append(f"{kind}: " + ", ".join(f"{counter[o]} {o}" for o in outcomes))
+        return "; ".join(parts)
+
+
+class ImportResult(Result):
+    """django-import-export's Result, plus the problems and counts Bilim reports."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.problems: list[ImportProblem] = []
+        self.counts = Counts()
+        self.dry_run = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.base_errors
+
+    def has_validation_errors(self) -> bool:
+        return bool(self.problems) or super().has_validation_errors()
+
+    def summary_line(self) -> str:
+        prefix = "dry run, nothing written: would have " if self.dry_run else ""
+        return prefix + (self.counts.line() or "nothing to import")
+
+    def record_problems(self, problems: Problems) -> None:
+        """Keep the problems and show them in the admin as invalid rows."""
+        self.problems = problems.sorted()
+        by_row: dict[int, dict[str, list[str]]] = {}
+        for p in self.problems:
+            by_row.setdefault(p.row, {}).setdefault(p.column, []).append(p.message)
+        for number, errors in by_row.items():
+            # import-export numbers rows from 1 for the first data row; Bilim from the header.
+            self.invalid_rows.append(
+                InvalidRow(number=number, validation_error=ValidationError(errors), values=())
+            )
+            self.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+
+    def add_row(self, import_type: str, instance: Any = None, values: dict | None = None) -> None:
+        """Record what happens to one row, for the admin's preview."""
+        row_result = RowResult()
+        row_result.import_type = import_type
+        row_result.row_values = values or {}
+        row_result.instance = instance
+        row_result.add_instance_info(instance)
+        self.append_row_result(row_result)
+        self.increment_row_result_total(row_result)
+
+
+class BilimResource(resources.ModelResource):
+    """A resource whose import validates the whole file, then writes it in bulk, or not at all.
+
+    Subclasses declare ``columns`` (canonical name -> required) and implement ``plan`` and
+    ``apply``. Export keeps django-import-export's ordinary behaviour.
+    """
+
+    columns: ClassVar[dict[str, bool]] = {}
+    # Columns recognised by pattern rather than by name (e.g. day columns named by date).
+    column_pattern: ClassVar[re.Pattern | None] = None
+
+    def import_data(
+        self,
+        dataset: tablib.Dataset,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs: Any,
+    ) -> ImportResult:
+        """Validate every row; unless dry_run or a problem was found, write all of them."""
+        result = ImportResult()
+        result.dry_run = dry_run
+        result.diff_headers = list(dataset.headers or [])
+        result.total_rows = len(dataset)
+        problems = Problems()
+        rows = self.read_rows(dataset, problems)
+        plan = None
+        if not problems:
+            plan = self.plan(rows, problems, result=result, **kwargs)
+        if problems:
+            result.record_problems(problems)
+            if raise_errors:
+                raise ValidationError([str(p) for p in result.problems])
+            return result
+        if not dry_run:
+            try:
+                with transaction.atomic():
+                    self.apply(plan, result=result, **kwargs)
+            except IntegrityError as exc:
+                # Another writer got in between validation and writing: nothing was kept.
+                result.append_base_error(exc)
+                result.problems = [
+                    ImportProblem(
+                        0,
+                        "file",
+                        f"the database refused the change: {exc}; nothing was written, try again",
+                    )
+                ]
+                if raise_errors:
+                    raise
+        return result
+
+    def read_rows(self, dataset: tablib.Dataset, problems: Problems) -> list[Row]:
+        """Map headers to canonical columns and return the non-blank rows."""
+        positions: dict[str, int] = {}
+        for index, header in enumerate(dataset.headers or []):
+            key = header_key(header)
+            known = key in self.columns or (
+                self.column_pattern is not None and self.column_pattern.fullmatch(key)
+            )
+            if not known:
+                continue  # unknown columns are ignored
+            if key in positions:
+                problems.add(1, clean_text(header), "this column appears twice")
+                continue
+            positions[key] = index
+        for column, required in self.columns.items():
+            if required and column not in positions:
+                problems.add(1, column, "required column is missing")
+        if problems:
+            return []
+        rows = []
+        for index, values in enumerate(dataset):
+            if all(_is_blank(v) for v in values):
+                continue
+            rows.append(Row(number=index + 2, values={c: values[i] for c, i in positions.items()}))
+        return rows
+
+    def plan(self, rows: list[Row], problems: Problems, *, result: ImportResult, **kwargs):
+        """Validate the rows and decide what to write; report problems, write nothing."""
+        raise NotImplementedError
+
+    def apply(self, plan: Any, *, result: ImportResult, **kwargs) -> None:
+        """Write what ``plan`` decided, in bulk."""
+        raise NotImplementedError
+
+
+class ImportCommand(BaseCommand):
+    """A ``manage.py import_*`` command: read FILE, import it all or nothing, report."""
+
+    resource_class: type[BilimResource]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="an .xlsx or .csv file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and report, write nothing"
+        )
+
+    def handle(self, *args: Any, file: str, dry_run: bool, **options: Any) -> None:
+        try:
+            dataset = load_dataset(file)
+        except ImportFileError as exc:
+            raise CommandError(f"{file}: {exc}; nothing was written", returncode=1) from exc
+        result = self.resource_class().import_data(dataset, dry_run=dry_run)
+        if result.problems:
+            for problem in result.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(
+                f"{len(result.problems)} problem(s) in {file}; nothing was written", returncode=1
+            )
+        self.stdout.write(result.summary_line())

@@ -1,0 +1,190 @@
+"""Courses, their sessions and training days, enrolments, attendance and test scores."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Now
+
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class Course(models.Model):
+    """A training in the catalogue, run as one or more sessions."""
+
+    code = models.CharField(max_length=30, unique=True)
+    title = models.CharField(max_length=255)
+    thematic_area = models.CharField(max_length=255, blank=True)
+    pass_mark = models.PositiveSmallIntegerField(
+        default=60, validators=PERCENT, help_text="Percent of the maximum score."
+    )
+    min_attendance = models.PositiveSmallIntegerField(
+        default=80, validators=PERCENT, help_text="Percent of the training days."
+    )
+    assessed = models.BooleanField(
+        default=True, help_text="Whether participants take a pre- and a post-test."
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__lte=100), name="course_pass_mark_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_attendance__lte=100), name="course_min_attendance_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+
+class Session(models.Model):
+    """One run of a course, on explicit training days."""
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        ONLINE = "online", "Online"
+        HYBRID = "hybrid", "Hybrid"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        OPEN = "open", "Open for registration"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    code = models.CharField(max_length=40, unique=True)
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
+    title = models.CharField(max_length=255, blank=True, help_text="Defaults to the course title.")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    region = models.ForeignKey(
+        "participants.Region", on_delete=models.PROTECT, related_name="sessions"
+    )
+    venue = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=10, choices=Format.choices, default=Format.IN_PERSON)
+    language = models.CharField(max_length=50, blank=True)
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="trained_sessions"
+    )
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    max_score = models.DecimalField(
+        max_digits=7, decimal_places=2, default=Decimal(100), help_text="Maximum test score."
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        validators=PERCENT, help_text="Percent of the maximum score; defaults to the course's."
+    )
+    min_attendance = models.PositiveSmallIntegerField(
+        validators=PERCENT, help_text="Percent of the training days; defaults to the course's."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    class Meta:
+        ordering = ["-start_date", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="session_end_not_before_start"
+            ),
+            models.CheckConstraint(condition=Q(max_score__gt=0), name="session_max_score_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                name="session_capacity_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(pass_mark__lte=100), name="session_pass_mark_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_attendance__lte=100), name="session_min_attendance_percent"
+            ),
+        ]
+        indexes = [models.Index(fields=["start_date"], name="session_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.course.title
+
+
+class TrainingDay(models.Model):
+    """A day on which a session meets; a session may skip days between its start and end."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField()
+
+    class Meta:
+        ordering = ["session", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "date"], name="training_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session.code} {self.date.isoformat()}"
+
+
+class Enrolment(models.Model):
+    """A participant in a session, with their attendance and test scores."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        WAITLISTED = "waitlisted", "Waitlisted"
+        CONFIRMED = "confirmed", "Confirmed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Enrolments that count as participations (domain.md: withdrawn and waitlisted excluded).
+    COUNTED = (Status.REGISTERED, Status.CONFIRMED)
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="enrolments")
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REGISTERED)
+    pre_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    post_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    class Meta:
+        ordering = ["session", "participant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "participant"], name="enrolment_one_per_person_per_session"
+            ),
+            # The upper bound, the session's max score, lives on another table: services check it.
+            models.CheckConstraint(
+                condition=Q(pre_score__isnull=True) | Q(pre_score__gte=0),
+                name="enrolment_pre_score_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(post_score__isnull=True) | Q(post_score__gte=0),
+                name="enrolment_post_score_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "status"], name="enrolment_session_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.participant} in {self.session.code}"
+
+
+class Attendance(models.Model):
+    """Whether an enrolled participant was present on one training day."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendance")
+    day = models.ForeignKey(TrainingDay, on_delete=models.CASCADE, related_name="attendance")
+    present = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["enrolment", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "day"], name="attendance_one_per_day")
+        ]
+        verbose_name_plural = "attendance"
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} {self.day.date}: {'present' if self.present else 'absent'}"
