@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -107,6 +108,10 @@ class Session(models.Model):
     def __str__(self) -> str:
         return f"{self.code}: {self.display_title}"
 
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date is before the start date."})
+
     @property
     def display_title(self) -> str:
         return self.title or self.course.title
@@ -126,6 +131,16 @@ class TrainingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session.code} {self.date.isoformat()}"
+
+    def clean(self) -> None:
+        session = self.session
+        if self.date and not (session.start_date <= self.date <= session.end_date):
+            raise ValidationError(
+                {
+                    "date": f"{self.date.isoformat()} is outside the session's dates "
+                    f"({session.start_date.isoformat()} to {session.end_date.isoformat()})."
+                }
+            )
 
 
 class Enrolment(models.Model):
@@ -171,6 +186,18 @@ class Enrolment(models.Model):
     def __str__(self) -> str:
         return f"{self.participant} in {self.session.code}"
 
+    def clean(self) -> None:
+        max_score = self.session.max_score
+        errors = {}
+        for name in ("pre_score", "post_score"):
+            score = getattr(self, name)
+            if score is not None and not (0 <= score <= max_score):
+                errors[name] = (
+                    f"The score must be between 0 and the session's maximum, {max_score}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
 
 class Attendance(models.Model):
     """Whether an enrolled participant was present on one training day."""
@@ -188,3 +215,7 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment} {self.day.date}: {'present' if self.present else 'absent'}"
+
+    def clean(self) -> None:
+        if self.enrolment.session_id != self.day.session_id:
+            raise ValidationError({"day": "This day belongs to another session."})
