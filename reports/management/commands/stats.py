@@ -1,0 +1,87 @@
+"""``manage.py stats``: the M&E figures as one JSON object (automation.md, "What goes out")."""
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from reports.stats import StatsFilterError, filters_from_names, summary
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the M&E statistics of the participations in scope: sessions starting within "
+        "[--from, --to] (both included), of --course, of participants of --region and "
+        "--agency-type."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--json", action="store_true", help="print one JSON object (the contract's format)"
+        )
+        parser.add_argument("--course", metavar="CODE", help="a course code")
+        parser.add_argument(
+            "--from", dest="date_from", metavar="DATE", help="YYYY-MM-DD or DD.MM.YYYY, included"
+        )
+        parser.add_argument(
+            "--to", dest="date_to", metavar="DATE", help="YYYY-MM-DD or DD.MM.YYYY, included"
+        )
+        parser.add_argument("--region", metavar="NAME", help="the participants' region")
+        parser.add_argument(
+            "--agency-type", metavar="NAME", help="the type of the participants' agency"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            filters = filters_from_names(
+                course=options["course"],
+                date_from=options["date_from"],
+                date_to=options["date_to"],
+                region=options["region"],
+                agency_type=options["agency_type"],
+            )
+        except StatsFilterError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+        figures = summary(filters)
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(render_table(figures))
+
+
+def _number(value: float | None, percent: bool = False, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:.{digits}f}%" if percent else f"{value:.{digits}f}"
+
+
+def render_table(figures: dict[str, Any]) -> str:
+    """Return the figures of a summary as a short table for people to read."""
+    lines = [
+        f"{'sessions':<32}{figures['sessions']:>8}",
+        f"{'participations':<32}{figures['participations']:>8}",
+        f"{'participants':<32}{figures['participants']:>8}",
+    ]
+    for title, name in (
+        ("gender", "by_gender"),
+        ("agency type", "by_agency_type"),
+        ("participant region", "by_region"),
+        ("course", "by_course"),
+    ):
+        lines.append("")
+        lines.append(f"{'by ' + title:<32}{'people':>8}{'times':>8}")
+        for key, counts in figures[name].items():
+            lines.append(f"  {key:<30}{counts['participants']:>8}{counts['participations']:>8}")
+    a = figures["assessment"]
+    lines += [
+        "",
+        f"{'attendance rate':<32}{_number(figures['attendance_rate'], percent=True):>8}",
+        f"{'test pairs':<32}{a['pairs']:>8}",
+        f"{'pre mean %':<32}{_number(a['pre_mean']):>8}",
+        f"{'post mean %':<32}{_number(a['post_mean']):>8}",
+        f"{'mean gain (points)':<32}{_number(a['mean_gain']):>8}",
+        f"{'improved':<32}{_number(a['improved_share'], percent=True):>8}",
+        f"{'normalized gain':<32}{_number(a['normalized_gain'], digits=2):>8}",
+        f"{'certificates':<32}{figures['certificates']:>8}",
+    ]
+    return "\n".join(lines)

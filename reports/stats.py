@@ -1,0 +1,496 @@
+"""The M&E statistics: every figure the JSON, the statistics pages and the workbook show.
+
+Counting follows domain.md ("How it counts"). The scope is :func:`participations`: enrolments
+that are not withdrawn or waitlisted, in sessions that are not cancelled and that start within
+the filter's dates (both ends included), of the filter's course, held by participants of the
+filter's region and agency type. Region and agency type are the *participant's*, the same
+dimensions the breakdowns show.
+
+Each figure or breakdown is one grouped query; Python only reshapes the rows, so the number of
+queries does not grow with the data. Averages are taken over scores cast to floating point in
+SQL, so that SQLite and PostgreSQL agree. Figures are unrounded: rates are fractions in 0..1,
+means are percent, and a figure with nothing to average over is ``None``.
+"""
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, overload
+
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
+
+from certificates.models import Certificate
+from participants.models import AgencyType, Gender, ReferenceItem, Region
+from participants.normalize import clean_text, fold
+from trainings.importing import CellError, parse_date
+from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
+
+UNKNOWN = "unknown"  # the by_region key of participants whose region is not recorded
+
+Period = Literal["quarter", "month", "year"]
+GroupBy = Literal["course", "session"]
+Item = TypeVar("Item", bound=ReferenceItem)
+
+
+class StatsFilterError(ValueError):
+    """A filter names something that does not exist, or is not a valid value."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which participations the statistics count; ``None`` means no restriction.
+
+    ``course`` is a course code as stored (see :func:`filters_from_names` to resolve what a
+    person typed); ``region`` and ``agency_type`` are the participant's.
+    """
+
+    course: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    region: Region | None = None
+    agency_type: AgencyType | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise StatsFilterError(
+                f"the start of the period ({self.date_from.isoformat()}) is after its end "
+                f"({self.date_to.isoformat()})"
+            )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One value of a breakdown: its key, a label for people, and both counts."""
+
+    key: str
+    label: str
+    participants: int
+    participations: int
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The totals: sessions with a participation in scope, participations, participants."""
+
+    sessions: int
+    participations: int
+    participants: int
+
+
+@dataclass(frozen=True)
+class AttendanceFigures:
+    """Present and scheduled person-days and their ratio (``None`` if nothing is scheduled)."""
+
+    present_days: int
+    scheduled_days: int
+    rate: float | None
+    key: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentFigures:
+    """Pre/post test figures over the pairs; all but ``pairs`` are ``None`` without pairs."""
+
+    pairs: int
+    pre_mean: float | None
+    post_mean: float | None
+    mean_gain: float | None
+    improved_share: float | None
+    normalized_gain: float | None
+    key: str | None = None
+    label: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the figures as the JSON's ``assessment`` object."""
+        return {
+            "pairs": self.pairs,
+            "pre_mean": self.pre_mean,
+            "post_mean": self.post_mean,
+            "mean_gain": self.mean_gain,
+            "improved_share": self.improved_share,
+            "normalized_gain": self.normalized_gain,
+        }
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+def filters_from_names(
+    *,
+    course: str | None = None,
+    date_from: str | dt.date | None = None,
+    date_to: str | dt.date | None = None,
+    region: str | None = None,
+    agency_type: str | None = None,
+) -> Filters:
+    """Resolve what a person typed into Filters, case-insensitively in every alphabet.
+
+    Regions and agency types match by name or alias, courses by code. Raises StatsFilterError
+    for anything unknown or malformed, so that a typo never passes for a filter that matches
+    nothing.
+    """
+    return Filters(
+        course=_resolve_course(course) if course is not None else None,
+        date_from=_resolve_date("from", date_from),
+        date_to=_resolve_date("to", date_to),
+        region=_resolve_reference(Region, "region", region) if region is not None else None,
+        agency_type=(
+            _resolve_reference(AgencyType, "agency type", agency_type)
+            if agency_type is not None
+            else None
+        ),
+    )
+
+
+def _resolve_date(which: str, value: str | dt.date | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except CellError as exc:
+        raise StatsFilterError(f"{which}: {exc}") from exc
+
+
+def _known(names: Iterable[str], limit: int = 30) -> str:
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _resolve_course(value: str) -> str:
+    key = fold(value)
+    if not key:
+        raise StatsFilterError("the course code is blank: give a code or leave the filter out")
+    codes = list(Course.objects.order_by("code").values_list("code", flat=True))
+    # Codes are unique as typed, so "upr" and "UPR" can both exist: the exact spelling wins.
+    matches = [code for code in codes if code == clean_text(value)] or [
+        code for code in codes if fold(code) == key
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise StatsFilterError(
+            f"'{clean_text(value)}' could be any course of: {', '.join(sorted(matches))}; "
+            "give the code exactly as written"
+        )
+    raise StatsFilterError(
+        f"no course with code '{clean_text(value)}'; known: {_known(codes) or 'none'}"
+    )
+
+
+def _resolve_reference(model: type[Item], what: str, value: str) -> Item:
+    key = fold(value)
+    if not key:
+        raise StatsFilterError(f"the {what} is blank: give a name or leave the filter out")
+    items = list(model.objects.all())
+    # A name wins over another entry's alias that happens to be spelt the same.
+    matches = [item for item in items if item.name_key == key] or [
+        item for item in items if key in item.spellings
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise StatsFilterError(
+            f"'{clean_text(value)}' could be any {what} of: "
+            f"{', '.join(m.name for m in matches)}; give the full name"
+        )
+    raise StatsFilterError(
+        f"no {what} named '{clean_text(value)}'; known: "
+        f"{_known(item.name for item in items) or 'none'}"
+    )
+
+
+# --- the scope ---------------------------------------------------------------------------------
+
+
+def participations(filters: Filters) -> QuerySet[Enrolment]:
+    """Return the enrolments that count as participations under the filters."""
+    qs = Enrolment.objects.filter(status__in=Enrolment.COUNTED).exclude(
+        session__status=Session.Status.CANCELLED
+    )
+    if filters.course is not None:
+        qs = qs.filter(session__course__code=filters.course)
+    if filters.date_from is not None:
+        qs = qs.filter(session__start_date__gte=filters.date_from)
+    if filters.date_to is not None:
+        qs = qs.filter(session__start_date__lte=filters.date_to)
+    if filters.region is not None:
+        qs = qs.filter(participant__region=filters.region)
+    if filters.agency_type is not None:
+        qs = qs.filter(participant__agency__type=filters.agency_type)
+    return qs
+
+
+def _counts() -> dict[str, Count]:
+    return {
+        "participants": Count("participant", distinct=True),
+        "participations": Count("id"),
+    }
+
+
+# --- totals and breakdowns ---------------------------------------------------------------------
+
+
+def headline(filters: Filters) -> Headline:
+    """Count sessions (those with at least one participation in scope), participations, people."""
+    totals = participations(filters).aggregate(
+        sessions=Count("session", distinct=True), **_counts()
+    )
+    return Headline(**totals)
+
+
+def by_gender(filters: Filters) -> list[Row]:
+    """Break down by gender: every gender of the reference list, in its order, zeros included."""
+    in_scope = Q(participants__enrolments__in=participations(filters).values("pk"))
+    rows = (
+        Gender.objects.order_by("sort_order", "name")
+        .annotate(
+            n_participants=Count("participants", filter=in_scope, distinct=True),
+            n_participations=Count("participants__enrolments", filter=in_scope),
+        )
+        .values_list("code", "name", "n_participants", "n_participations")
+    )
+    return [Row(*row) for row in rows]
+
+
+def _breakdown(filters: Filters, key: str, label: str | None, *order: Any) -> list[Row]:
+    """Group the scope by ``key`` (with its ``label``, if another field) and count both."""
+    fields = [key] if label is None else [key, label]
+    rows = (
+        participations(filters)
+        .values(*fields)
+        .annotate(**_counts())
+        .order_by(*order)
+        .values_list(*fields, "participants", "participations")
+    )
+    if label is None:
+        return [Row(key_, key_, *n) for key_, *n in rows]
+    return [Row(*row) for row in rows]
+
+
+def by_agency_type(filters: Filters) -> list[Row]:
+    """Break down by the participant's agency type; only types that occur."""
+    type_ = "participant__agency__type"
+    return _breakdown(filters, f"{type_}__name", None, f"{type_}__sort_order", f"{type_}__name")
+
+
+def by_region(filters: Filters) -> list[Row]:
+    """Break down by the participant's region; those without one under ``unknown``, last."""
+    region = "participant__region"
+    rows = _breakdown(
+        filters,
+        f"{region}__name",
+        None,
+        F(f"{region}__sort_order").asc(nulls_last=True),
+        F(f"{region}__name").asc(nulls_last=True),
+    )
+    return [
+        row if row.key is not None else Row(UNKNOWN, UNKNOWN, row.participants, row.participations)
+        for row in rows
+    ]
+
+
+def by_course(filters: Filters) -> list[Row]:
+    """Break down by course, keyed by course code."""
+    return _breakdown(
+        filters, "session__course__code", "session__course__title", "session__course__code"
+    )
+
+
+def by_session(filters: Filters) -> list[Row]:
+    """Break down by session, keyed by session code, in order of start date."""
+    rows = (
+        participations(filters)
+        .values("session__code", "session__title", "session__course__title")
+        .annotate(**_counts())
+        .order_by("session__start_date", "session__code")
+        .values_list(
+            "session__code",
+            "session__title",
+            "session__course__title",
+            "participants",
+            "participations",
+        )
+    )
+    return [Row(code, title or course_title, *n) for code, title, course_title, *n in rows]
+
+
+_TRUNC = {"quarter": TruncQuarter, "month": TruncMonth, "year": TruncYear}
+
+
+def _period_label(start: dt.date, period: Period) -> str:
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    if period == "month":
+        return f"{start.year}-{start.month:02d}"
+    return str(start.year)
+
+
+def by_period(filters: Filters, period: Period = "quarter") -> list[Row]:
+    """Break down by the period in which sessions start; keyed by the period's first day."""
+    if period not in _TRUNC:
+        raise ValueError(f"period must be one of {', '.join(_TRUNC)}, not {period!r}")
+    rows = (
+        participations(filters)
+        .annotate(period=_TRUNC[period]("session__start_date"))
+        .values("period")
+        .annotate(**_counts())
+        .order_by("period")
+        .values_list("period", "participants", "participations")
+    )
+    return [Row(start.isoformat(), _period_label(start, period), *n) for start, *n in rows]
+
+
+# --- attendance, assessment, certificates ------------------------------------------------------
+
+_GROUPS: dict[str, tuple[str, str]] = {
+    "course": ("session__course__code", "session__course__title"),
+    "session": ("session__code", "session__code"),
+}
+
+
+def _grouped(qs: QuerySet, group_by: GroupBy | None, aggregates: dict[str, Any]) -> list[dict]:
+    """Aggregate a queryset into one row, or into one row per group with ``key`` and ``label``."""
+    if group_by is None:
+        return [qs.aggregate(**aggregates)]
+    if group_by not in _GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(_GROUPS)}, not {group_by!r}")
+    key, label = _GROUPS[group_by]
+    return list(qs.values(key_=F(key), label_=F(label)).annotate(**aggregates).order_by("key_"))
+
+
+def _count_subquery(qs: QuerySet, on: str) -> Coalesce:
+    counted = qs.order_by().values(on).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _attendance(row: dict) -> AttendanceFigures:
+    present, scheduled = row["present"] or 0, row["scheduled"] or 0
+    return AttendanceFigures(
+        present_days=present,
+        scheduled_days=scheduled,
+        rate=present / scheduled if scheduled else None,
+        key=row.get("key_"),
+        label=row.get("label_"),
+    )
+
+
+@overload
+def attendance(filters: Filters, group_by: None = None) -> AttendanceFigures: ...
+@overload
+def attendance(filters: Filters, group_by: GroupBy) -> list[AttendanceFigures]: ...
+def attendance(
+    filters: Filters, group_by: GroupBy | None = None
+) -> AttendanceFigures | list[AttendanceFigures]:
+    """Sum present and scheduled person-days (each participation times its session's days)."""
+    aggregates = {
+        "present": Sum(
+            _count_subquery(
+                Attendance.objects.filter(enrolment=OuterRef("pk"), present=True), "enrolment"
+            )
+        ),
+        "scheduled": Sum(
+            _count_subquery(TrainingDay.objects.filter(session=OuterRef("session")), "session")
+        ),
+    }
+    rows = [_attendance(row) for row in _grouped(participations(filters), group_by, aggregates)]
+    return rows[0] if group_by is None else rows
+
+
+def _percent(field: str) -> Any:
+    return (
+        Cast(field, FloatField())
+        * Value(100.0, output_field=FloatField())
+        / Cast("session__max_score", FloatField())
+    )
+
+
+# The pre mean counts as 100 (no room to gain, so no normalized gain) within float rounding.
+_FULL_MARKS_TOLERANCE = 1e-9
+
+
+def _assessment(row: dict) -> AssessmentFigures:
+    pairs = row["pairs"]
+    keys = {"key": row.get("key_"), "label": row.get("label_")}
+    if not pairs:
+        return AssessmentFigures(0, None, None, None, None, None, **keys)
+    pre, post = row["pre_mean"], row["post_mean"]
+    gain = post - pre
+    full_marks = math.isclose(pre, 100.0, abs_tol=_FULL_MARKS_TOLERANCE) or pre > 100.0
+    return AssessmentFigures(
+        pairs=pairs,
+        pre_mean=pre,
+        post_mean=post,
+        mean_gain=gain,
+        improved_share=row["improved"] / pairs,
+        normalized_gain=None if full_marks else gain / (100.0 - pre),
+        **keys,
+    )
+
+
+@overload
+def assessment(filters: Filters, group_by: None = None) -> AssessmentFigures: ...
+@overload
+def assessment(filters: Filters, group_by: GroupBy) -> list[AssessmentFigures]: ...
+def assessment(
+    filters: Filters, group_by: GroupBy | None = None
+) -> AssessmentFigures | list[AssessmentFigures]:
+    """Compute pre/post means in percent, gains and the improved share over the pairs."""
+    pairs = participations(filters).filter(pre_score__isnull=False, post_score__isnull=False)
+    aggregates = {
+        "pairs": Count("id"),
+        "pre_mean": Avg(_percent("pre_score")),
+        "post_mean": Avg(_percent("post_score")),
+        "improved": Count("id", filter=Q(post_score__gt=F("pre_score"))),
+    }
+    rows = [_assessment(row) for row in _grouped(pairs, group_by, aggregates)]
+    return rows[0] if group_by is None else rows
+
+
+def certificates(filters: Filters) -> int:
+    """Count the certificates not revoked whose enrolment is a participation in scope."""
+    return Certificate.objects.filter(
+        revoked=False, enrolment__in=participations(filters).values("pk")
+    ).count()
+
+
+# --- the JSON ----------------------------------------------------------------------------------
+
+
+def _as_dict(rows: list[Row]) -> dict[str, dict[str, int]]:
+    return {
+        row.key: {"participants": row.participants, "participations": row.participations}
+        for row in rows
+    }
+
+
+def summary(filters: Filters) -> dict[str, Any]:
+    """Return every figure of ``manage.py stats --json``, in the contract's shape."""
+    totals = headline(filters)
+    return {
+        "sessions": totals.sessions,
+        "participations": totals.participations,
+        "participants": totals.participants,
+        "by_gender": _as_dict(by_gender(filters)),
+        "by_agency_type": _as_dict(by_agency_type(filters)),
+        "by_region": _as_dict(by_region(filters)),
+        "by_course": _as_dict(by_course(filters)),
+        "attendance_rate": attendance(filters).rate,
+        "assessment": assessment(filters).as_dict(),
+        "certificates": certificates(filters),
+    }
