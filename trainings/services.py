@@ -1,0 +1,339 @@
+"""Every change of state of courses, sessions, training days, scores and attendance."""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from participants.models import Region
+from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
+
+# The fields session_update accepts; trainers (many-to-many) are handled after saving.
+SESSION_FIELDS = frozenset(
+    {
+        "code",
+        "course",
+        "title",
+        "start_date",
+        "end_date",
+        "region",
+        "venue",
+        "format",
+        "language",
+        "capacity",
+        "status",
+        "max_score",
+        "pass_mark",
+        "min_attendance",
+    }
+)
+
+
+# A longer session is a typing mistake in a date, and would create thousands of training days.
+MAX_SESSION_DAYS = 366
+
+# --- pure rules, shared with the imports ---------------------------------------------------------
+
+
+def date_range(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Return every calendar day from start to end, both included."""
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def training_days_plan(
+    *,
+    old_start: dt.date | None,
+    old_end: dt.date | None,
+    new_start: dt.date,
+    new_end: dt.date,
+    existing: Iterable[dt.date],
+) -> tuple[list[dt.date], list[dt.date]]:
+    """Return (days to remove, days to add) when a session's dates change.
+
+    Days outside the new dates go; days the new dates cover and the old ones did not come. A day
+    removed on purpose inside the old dates (a skipped weekend) is not brought back.
+    """
+    existing = set(existing)
+    remove = sorted(d for d in existing if not new_start <= d <= new_end)
+    add = [
+        d
+        for d in date_range(new_start, new_end)
+        if d not in existing
+        and (old_start is None or old_end is None or not old_start <= d <= old_end)
+    ]
+    return remove, add
+
+
+def session_length_problem(start: dt.date, end: dt.date) -> str | None:
+    """Say what is wrong with a session's dates that the model does not check, if anything."""
+    days = (end - start).days + 1
+    if days > MAX_SESSION_DAYS:
+        return f"the session would last {days} days: check the dates"
+    return None
+
+
+def attendance_blocks_message(dates: Iterable[dt.date]) -> str:
+    """Say which removed days still hold attendance, and what to do about it."""
+    listed = ", ".join(d.isoformat() for d in sorted(dates))
+    return (
+        f"attendance is recorded on {listed}, which the new dates leave out: "
+        "keep those dates or delete that attendance first"
+    )
+
+
+def scores_above_message(top: Decimal, max_score: Decimal) -> str:
+    """Say that a new maximum score is below a score already recorded."""
+    return (
+        f"a score of {_plain(top)} is already recorded in this session: "
+        f"the maximum score cannot go below it (asked for {_plain(max_score)})"
+    )
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# --- courses -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_create(
+    *,
+    code: str,
+    title: str,
+    thematic_area: str = "",
+    pass_mark: int = 60,
+    min_attendance: int = 80,
+    assessed: bool = True,
+    actor: Any = None,
+) -> Course:
+    """Create a course in the catalogue."""
+    course = Course(
+        code=code,
+        title=title,
+        thematic_area=thematic_area,
+        pass_mark=pass_mark,
+        min_attendance=min_attendance,
+        assessed=assessed,
+    )
+    course.full_clean()
+    course.save()
+    return course
+
+
+# --- sessions and their training days ------------------------------------------------------------
+
+
+@transaction.atomic
+def session_create(
+    *,
+    code: str,
+    course: Course,
+    start_date: dt.date,
+    end_date: dt.date,
+    region: Region,
+    title: str = "",
+    venue: str = "",
+    format: str = Session.Format.IN_PERSON,
+    language: str = "",
+    capacity: int | None = None,
+    status: str = Session.Status.PLANNED,
+    max_score: Decimal = Decimal(100),
+    pass_mark: int | None = None,
+    min_attendance: int | None = None,
+    trainers: Iterable[Any] = (),
+    actor: Any = None,
+) -> Session:
+    """Create a session with one training day per calendar day from start to end.
+
+    The pass mark and minimum attendance default to the course's.
+    """
+    session = Session(
+        code=code,
+        course=course,
+        start_date=start_date,
+        end_date=end_date,
+        region=region,
+        title=title,
+        venue=venue,
+        format=format,
+        language=language,
+        capacity=capacity,
+        status=status,
+        max_score=max_score,
+        pass_mark=course.pass_mark if pass_mark is None else pass_mark,
+        min_attendance=course.min_attendance if min_attendance is None else min_attendance,
+    )
+    session.full_clean()
+    _check_length(session)
+    session.save()
+    trainers = list(trainers)
+    if trainers:
+        session.trainers.set(trainers)
+    session_days_default(session=session)
+    return session
+
+
+@transaction.atomic
+def session_days_default(*, session: Session, actor: Any = None) -> int:
+    """Give a session without training days one per calendar day; return how many were made."""
+    if session.days.exists():
+        return 0
+    days = [
+        TrainingDay(session=session, date=d)
+        for d in date_range(session.start_date, session.end_date)
+    ]
+    TrainingDay.objects.bulk_create(days)
+    return len(days)
+
+
+@transaction.atomic
+def session_update(*, session: Session, actor: Any = None, **changes: Any) -> Session:
+    """Change a session's fields and keep its training days within its dates.
+
+    ``changes`` are field values (and ``trainers``); values already set on the instance, as a
+    ModelForm sets them, count as changes too, because the old dates are read from the database.
+    Days outside the new dates are removed (refused while attendance is recorded on them); days
+    the new dates newly cover are added; days removed on purpose inside the old dates stay
+    removed.
+    """
+    unknown = set(changes) - SESSION_FIELDS - {"trainers"}
+    if unknown:
+        raise TypeError(f"session_update() got unknown fields: {', '.join(sorted(unknown))}")
+    trainers = changes.pop("trainers", None)
+    stored = (
+        Session.objects.select_for_update()
+        .filter(pk=session.pk)
+        .values("start_date", "end_date", "max_score")
+        .get()
+    )
+    for name, value in changes.items():
+        setattr(session, name, value)
+    session.full_clean()
+    _check_length(session)
+
+    errors: dict[str, list[str]] = {}
+    if session.max_score < stored["max_score"]:
+        top = _top_score(session)
+        if top is not None and top > session.max_score:
+            errors.setdefault("max_score", []).append(scores_above_message(top, session.max_score))
+    days = dict(TrainingDay.objects.filter(session=session).values_list("date", "pk"))
+    remove, add = training_days_plan(
+        old_start=stored["start_date"],
+        old_end=stored["end_date"],
+        new_start=session.start_date,
+        new_end=session.end_date,
+        existing=days,
+    )
+    if remove:
+        attended = set(
+            Attendance.objects.filter(day_id__in=[days[d] for d in remove])
+            .values_list("day__date", flat=True)
+            .distinct()
+        )
+        before = [d for d in attended if d < session.start_date]
+        after = [d for d in attended if d > session.end_date]
+        if before:
+            errors.setdefault("start_date", []).append(attendance_blocks_message(before))
+        if after:
+            errors.setdefault("end_date", []).append(attendance_blocks_message(after))
+    if errors:
+        raise ValidationError(errors)
+
+    session.save()
+    if remove:
+        TrainingDay.objects.filter(pk__in=[days[d] for d in remove]).delete()
+    if add:
+        TrainingDay.objects.bulk_create(TrainingDay(session=session, date=d) for d in add)
+    if trainers is not None:
+        session.trainers.set(trainers)
+    return session
+
+
+def _check_length(session: Session) -> None:
+    problem = session_length_problem(session.start_date, session.end_date)
+    if problem:
+        raise ValidationError({"end_date": problem})
+
+
+def _top_score(session: Session) -> Decimal | None:
+    tops = Enrolment.objects.filter(session=session).aggregate(
+        pre=Max("pre_score"), post=Max("post_score")
+    )
+    scores = [s for s in tops.values() if s is not None]
+    return max(scores) if scores else None
+
+
+# --- scores and attendance -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_scores_set(
+    *,
+    enrolment: Enrolment,
+    pre_score: Decimal | None,
+    post_score: Decimal | None,
+    actor: Any = None,
+) -> Enrolment:
+    """Record an enrolment's pre- and post-test scores; None means the test was not taken."""
+    if enrolment.status == Enrolment.Status.WITHDRAWN and (
+        pre_score is not None or post_score is not None
+    ):
+        raise ValidationError(f"{enrolment.participant} is withdrawn from {enrolment.session.code}")
+    enrolment.pre_score = pre_score
+    enrolment.post_score = post_score
+    enrolment.full_clean()
+    enrolment.save(update_fields=["pre_score", "post_score", "updated_at"])
+    return enrolment
+
+
+@transaction.atomic
+def attendance_set(
+    *, day: TrainingDay, marks: Mapping[int, bool], actor: Any = None
+) -> dict[str, int]:
+    """Mark enrolments (by id) present or absent on one training day, in bulk.
+
+    Returns how many marks were created, updated and left unchanged.
+    """
+    enrolments = {
+        e.pk: e
+        for e in Enrolment.objects.filter(pk__in=list(marks)).select_related(
+            "participant", "session"
+        )
+    }
+    errors = []
+    for pk in marks:
+        enrolment = enrolments.get(pk)
+        if enrolment is None or enrolment.session_id != day.session_id:
+            errors.append(f"enrolment {pk} is not in session {day.session.code}")
+        elif enrolment.status == Enrolment.Status.WITHDRAWN and marks[pk]:
+            errors.append(f"{enrolment.participant} is withdrawn from {day.session.code}")
+    if errors:
+        raise ValidationError(errors)
+    existing = {a.enrolment_id: a for a in Attendance.objects.filter(day=day, enrolment__in=marks)}
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    new, changed = [], []
+    for pk, present in marks.items():
+        mark = existing.get(pk)
+        if mark is None:
+            mark = Attendance(enrolment=enrolments[pk], day=day, present=bool(present))
+            # Field checks of the foreign keys would query once per mark; clean() checks them.
+            mark.full_clean(
+                exclude=["enrolment", "day"], validate_unique=False, validate_constraints=False
+            )
+            new.append(mark)
+            counts["created"] += 1
+        elif mark.present != bool(present):
+            mark.present = bool(present)
+            changed.append(mark)
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    Attendance.objects.bulk_create(new)
+    Attendance.objects.bulk_update(changed, ["present"])
+    return counts
