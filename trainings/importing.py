@@ -187,7 +187,8 @@ def _to_dataset(rows: Iterable[Iterable[Any]]) -> tablib.Dataset:
                 f"the file has more than {max_rows} rows: split it into smaller files"
             )
     dataset = tablib.Dataset()
-    dataset.headers = [str(h) if not isinstance(h, dt.date) else h.isoformat() for h in headers]
+    # openpyxl reads a date header as a datetime, whose isoformat() would carry a time.
+    dataset.headers = [header_key(h) if isinstance(h, dt.date) else str(h) for h in headers]
     for values in body:
         dataset.append(values)
     return dataset
