@@ -3,9 +3,11 @@
 import csv
 import datetime as dt
 import io
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.contrib import admin
@@ -574,6 +576,9 @@ def test_roster_with_a_problem_shows_row_and_column_and_writes_nothing(admin_cli
     assert "Nothing was imported: 1 problem" in response.content.decode()
     assert not Enrolment.objects.exists()
     assert not Participant.objects.exists()
+    # The upload's temporary copy, with its personal data, is not kept for a confirm.
+    copy = response.context["form"].cleaned_data["import_file"].tmp_storage_name
+    assert not (Path(tempfile.gettempdir()) / copy).exists()
 
 
 def test_results_xlsx_chosen_in_the_enrolment_admin_records_scores(admin_client, write_xlsx):

@@ -6,6 +6,7 @@ that keep their row numbers, size and row caps), then through the same resources
 ``row N: column: message``; on confirm the file is read again and written.
 """
 
+import contextlib
 import csv
 import io
 import re
@@ -215,7 +216,22 @@ class BilimImportExportMixin:
             result = response.context_data.get("result")
             if result is not None:
                 _fill_preview_cells(result)
+            if not response.context_data.get("confirm_form"):
+                self._remove_uploaded_copy(response.context_data.get("form"))
         return response
+
+    def _remove_uploaded_copy(self, form) -> None:
+        """Delete the upload's temporary copy when there is nothing to confirm.
+
+        import-export keeps it for the confirm step; a roster holds personal data, so a file
+        that failed its preview is not left behind in the temporary folder.
+        """
+        cleaned = getattr(form, "cleaned_data", None) or {}
+        name = getattr(cleaned.get("import_file"), "tmp_storage_name", None)
+        if name:
+            storage = self.get_tmp_storage_class()(name=name, **self.get_tmp_storage_class_kwargs())
+            with contextlib.suppress(OSError):
+                storage.remove()
 
     def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:
         if isinstance(e, ImportFileError):
