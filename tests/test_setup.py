@@ -33,3 +33,19 @@ def test_roles_exist_with_permissions():
 @pytest.mark.django_db
 def test_no_model_change_lacks_a_migration():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_model_validation_reports_missing_links_instead_of_crashing():
+    from django.core.exceptions import ValidationError
+
+    from trainings.models import Attendance, Enrolment, TrainingDay
+
+    for record, missing in (
+        (TrainingDay(), "session"),
+        (Enrolment(status="registered"), "session"),
+        (Attendance(), "enrolment"),
+    ):
+        with pytest.raises(ValidationError) as error:
+            record.full_clean()
+        assert missing in error.value.message_dict

@@ -133,6 +133,8 @@ class TrainingDay(models.Model):
         return f"{self.session.code} {self.date.isoformat()}"
 
     def clean(self) -> None:
+        if self.session_id is None:
+            return  # the form reports the missing session
         session = self.session
         if self.date and not (session.start_date <= self.date <= session.end_date):
             raise ValidationError(
@@ -187,6 +189,8 @@ class Enrolment(models.Model):
         return f"{self.participant} in {self.session.code}"
 
     def clean(self) -> None:
+        if self.session_id is None:
+            return  # the form reports the missing session
         max_score = self.session.max_score
         errors = {}
         for name in ("pre_score", "post_score"):
@@ -217,5 +221,7 @@ class Attendance(models.Model):
         return f"{self.enrolment} {self.day.date}: {'present' if self.present else 'absent'}"
 
     def clean(self) -> None:
+        if self.enrolment_id is None or self.day_id is None:
+            return  # the form reports what is missing
         if self.enrolment.session_id != self.day.session_id:
             raise ValidationError({"day": "This day belongs to another session."})
