@@ -537,7 +537,7 @@ def test_roster_csv_with_semicolons_previews_then_confirm_writes(admin_client, w
 
     assert preview.status_code == 200
     assert preview.context["confirm_form"] is not None
-    assert "would have enrolments: 2 created" in preview.content.decode()
+    assert "dry run, nothing written: enrolments: 2 created" in preview.content.decode()
     assert "Өмүрбекова" in preview.content.decode()
     assert not Enrolment.objects.exists()
 

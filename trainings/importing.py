@@ -401,7 +401,7 @@ class ImportResult(Result):
         return bool(self.problems) or super().has_validation_errors()
 
     def summary_line(self) -> str:
-        prefix = "dry run, nothing written: would have " if self.dry_run else ""
+        prefix = "dry run, nothing written: " if self.dry_run else ""
         return prefix + (self.counts.line() or "nothing to import")
 
     def record_problems(self, problems: Problems) -> None:

@@ -157,7 +157,7 @@ def test_dry_run_writes_nothing_but_reports_the_same_counts(upr, write_csv):
 
     assert database_state() == before
     real = run(path)
-    assert dry == "dry run, nothing written: would have " + real
+    assert dry == "dry run, nothing written: " + real
     assert Participant.objects.count() == 2
 
 

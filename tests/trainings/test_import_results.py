@@ -167,7 +167,7 @@ def test_dry_run_writes_nothing(write_csv, aigul):
     out, _, error = run(path, "--dry-run")
 
     assert error is None
-    assert out.startswith("dry run, nothing written: would have enrolments: 0 created, 1 updated")
+    assert out.startswith("dry run, nothing written: enrolments: 0 created, 1 updated")
     assert snapshot() == before
 
 

@@ -145,7 +145,7 @@ def test_dry_run_writes_nothing_and_says_what_would_happen(write_xlsx):
     out, _, error = run(path, "--dry-run")
 
     assert error is None
-    assert out.startswith("dry run, nothing written: would have sessions: 1 created")
+    assert out.startswith("dry run, nothing written: sessions: 1 created")
     assert snapshot() == ([], [], [])
 
 
