@@ -1,0 +1,110 @@
+"""The benchmark runs end to end at a tiny size and prints every figure as ``name: value unit``.
+
+It runs in a child process, as ``make bench`` does, on the vendor DATABASE_URL names: its own
+SQLite file in a temporary folder, or its own ``<name>_bench`` PostgreSQL database.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURE = re.compile(r"(?P<name>[a-z_]+): (?P<value>\d+(?:\.\d+)?) (?P<unit>\S+)")
+UNITS = {
+    "participations": "rows",
+    "participants": "rows",
+    "sessions": "rows",
+    "attendance": "rows",
+    "certificates": "rows",
+    "roster_rows": "rows",
+    "generate_seconds": "s",
+    "stats_participations": "rows",
+    "stats_json_seconds": "s",
+    "stats_json_queries": "queries",
+    "stats_gender_sql_seconds": "s",
+    "stats_json_ratio": "x",
+    "stats_gender_agrees": "bool",
+    "roster_read_seconds": "s",
+    "roster_import_seconds": "s",
+    "roster_import_rows_per_second": "rows/s",
+    "roster_bulk_create_seconds": "s",
+    "roster_import_ratio": "x",
+}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
+    out = tmp_path_factory.mktemp("bench")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "imports_and_stats.py"),
+            *("--size", "300", "--roster-rows", "50", "--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env=os.environ.copy(),
+    )
+    return result, out
+
+
+def figures(stdout: str) -> dict[str, tuple[float, str]]:
+    found = {}
+    for line in stdout.splitlines()[1:]:
+        match = FIGURE.fullmatch(line)
+        assert match, f"not 'name: value unit': {line!r}"
+        found[match["name"]] = (float(match["value"]), match["unit"])
+    return found
+
+
+def test_benchmark_prints_the_database_then_every_figure_with_its_unit(run):
+    result, _ = run
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    expected_vendor = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
+    assert lines[0] == f"database: {expected_vendor}"
+    printed = figures(result.stdout)
+    assert {name: unit for name, (_, unit) in printed.items()} == UNITS
+
+
+def test_benchmark_generates_the_sizes_asked_and_checks_the_statistics(run):
+    result, _ = run
+    printed = figures(result.stdout)
+    assert printed["participations"] == (300, "rows")
+    assert printed["participants"] == (120, "rows")
+    assert printed["roster_rows"] == (50, "rows")
+    assert 0 < printed["stats_participations"][0] < 300  # withdrawn, waitlisted, cancelled out
+    assert printed["stats_gender_agrees"] == (1, "bool")
+    assert printed["stats_json_queries"][0] >= 1
+
+
+def test_benchmark_leaves_nothing_behind(run):
+    result, out = run
+    assert result.returncode == 0, result.stderr
+    assert list(out.iterdir()) == []
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import dj_database_url
+        import psycopg
+
+        config = dj_database_url.parse(url)
+        # The database the URL names may not exist: pytest-django only creates test_<name>.
+        with psycopg.connect(
+            dbname="postgres",
+            user=config["USER"] or None,
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+            password=config["PASSWORD"] or None,
+        ) as connection:
+            names = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [f"{config['NAME']}_bench"]
+            ).fetchall()
+        assert names == []
