@@ -36,6 +36,7 @@ from trainings.importing import (
     parse_int,
 )
 from trainings.models import Enrolment, Session
+from trainings.selectors import CodeLookup
 
 # What the import reads and may change of a person; loaded with the people the file names so
 # that comparing never touches a deferred field.
@@ -235,7 +236,10 @@ class RosterResource(BilimResource):
         """Validate every row, match people and agencies, and decide what to write."""
         refs = References()
         lines = [self._read(row, refs, problems) for row in rows]
-        sessions = _Sessions({line.session_code for line in lines if line.session_code})
+        sessions = CodeLookup(
+            Session.objects.only("id", "code", "status", "capacity"),
+            {line.session_code for line in lines},
+        )
         agencies = _load_agencies({fold(line.agency_name) for line in lines if line.agency_name})
         index = PersonIndex.load(
             email_keys=(line.probe.email_key for line in lines),
@@ -326,12 +330,20 @@ class RosterResource(BilimResource):
                 )
         return line
 
-    def _plan_session(self, line: Line, sessions: "_Sessions", problems: Problems) -> None:
+    def _plan_session(self, line: Line, sessions: CodeLookup[Session], problems: Problems) -> None:
         if not line.session_code:
             return
         found = sessions.get(line.session_code)
-        if isinstance(found, str):
-            problems.add(line.number, "session", found)
+        if found is None:
+            problems.add(
+                line.number,
+                "session",
+                sessions.problem(
+                    line.session_code,
+                    "session",
+                    f"there is no session {line.session_code}: import or create the session first",
+                ),
+            )
             line.bad.add("session")
         elif found.status == Session.Status.CANCELLED:
             problems.add(
@@ -623,40 +635,6 @@ def _works_for(person: Participant, agency: Agency) -> bool:
         return person.agency_id == agency.pk
     # A planned agency: only a person an earlier row of this file gave it can hold it already.
     return Participant.agency.is_cached(person) and person.agency is agency
-
-
-class _Sessions:
-    """Session codes resolved as typed, else case-insensitively; codes stay stored as given."""
-
-    FIELDS = ("id", "code", "status", "capacity")
-
-    def __init__(self, codes: set[str]) -> None:
-        self.exact: dict[str, Session] = {}
-        for chunk in chunked(sorted(codes)):
-            for session in Session.objects.filter(code__in=chunk).only(*self.FIELDS):
-                self.exact[session.code] = session
-        missing = {fold(code) for code in codes if code not in self.exact}
-        self.folded: dict[str, list[Session]] = {}
-        if missing:
-            # Codes have no stored folded key: compare in Python, over the code column only.
-            for session in Session.objects.only(*self.FIELDS).order_by("code"):
-                key = fold(session.code)
-                if key in missing:
-                    self.folded.setdefault(key, []).append(session)
-
-    def get(self, code: str) -> Session | str:
-        """Return the session with this code, or the problem to report."""
-        if code in self.exact:
-            return self.exact[code]
-        found = self.folded.get(fold(code), [])
-        if len(found) == 1:
-            return found[0]
-        if found:
-            return (
-                f"'{code}' could be session {' or '.join(s.code for s in found)}: "
-                "write the code exactly as recorded"
-            )
-        return f"there is no session {code}: import or create the session first"
 
 
 def _load_agencies(keys: set[str]) -> dict[str, Agency]:

@@ -32,6 +32,7 @@ from trainings.importing import (
     parse_presence,
 )
 from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
+from trainings.selectors import CodeLookup
 from trainings.services import (
     attendance_blocks_message,
     date_range,
@@ -187,11 +188,9 @@ class SessionResource(BilimResource):
             for spelling in region.spellings:
                 # A spelling two regions share names neither.
                 spellings[spelling] = None if spelling in spellings else region
-        courses = {c.code: c for c in Course.objects.filter(code__in=course_codes)}
-        sessions = {
-            s.code: s for s in Session.objects.filter(code__in=codes).select_related("course")
-        }
-        stored_ids = [s.pk for s in sessions.values()]
+        courses = CodeLookup(Course.objects.all(), course_codes)
+        sessions = CodeLookup(Session.objects.select_related("course"), codes)
+        stored_ids = [s.pk for s in sessions.records()]
         days: dict[int, dict[dt.date, int]] = defaultdict(dict)
         attended: dict[int, set[dt.date]] = defaultdict(set)
         tops: dict[int, Decimal] = {}
@@ -231,13 +230,15 @@ class SessionResource(BilimResource):
                 problems.add(row.number, column, message)
 
             code = row.text("code")
+            session = sessions.get(code)
             if not code:
                 problem("code", "required")
-            elif code in seen:
-                problem("code", f"session {code} already appears on row {seen[code]}")
+            elif fold(code) in seen:
+                problem("code", f"session {code} already appears on row {seen[fold(code)]}")
             else:
-                seen[code] = row.number
-            session = sessions.get(code)
+                seen[fold(code)] = row.number
+                if session is None and len(sessions.folded.get(fold(code), [])) > 1:
+                    problem("code", sessions.problem(code, "session", ""))
 
             course = self._course(row, courses, new_courses, problem)
             if course is not None and course.code in courses:
@@ -406,9 +407,12 @@ class SessionResource(BilimResource):
             problem("course", "required")
             return None
         # A different course_title for an existing course renames nothing: the admin does that.
-        course = courses.get(code) or new_courses.get(code)
+        course = courses.get(code) or new_courses.get(fold(code))
         if course is not None:
             return course
+        if len(courses.folded.get(fold(code), [])) > 1:
+            problem("course", courses.problem(code, "course", ""))
+            return None
         title = row.text("course_title")
         if not title:
             problem(
@@ -425,7 +429,7 @@ class SessionResource(BilimResource):
             ):
                 problem(column, message)
             return None
-        new_courses[code] = course
+        new_courses[fold(code)] = course
         return course
 
     @staticmethod
@@ -524,8 +528,8 @@ class ResultsResource(BilimResource):
             return plan
 
         codes = {row.text("session") for row in rows} - {""}
-        sessions = {s.code: s for s in Session.objects.filter(code__in=codes)}
-        by_id = {s.pk: s for s in sessions.values()}
+        sessions = CodeLookup(Session.objects.all(), codes)
+        by_id = {s.pk: s for s in sessions.records()}
         session_days: dict[int, dict[dt.date, TrainingDay]] = defaultdict(dict)
         for day in TrainingDay.objects.filter(session_id__in=list(by_id)).order_by("date"):
             day.session = by_id[day.session_id]
@@ -561,7 +565,7 @@ class ResultsResource(BilimResource):
             if not code:
                 problem("session", "required")
             elif session is None:
-                problem("session", f"no session has code {code}")
+                problem("session", sessions.problem(code, "session", f"no session has code {code}"))
             enrolment = None
             if session is not None:
                 enrolment, who_column = self._match(row, session, by_email, by_name, problem)

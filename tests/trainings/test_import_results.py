@@ -492,3 +492,14 @@ def test_export_lists_each_enrolment_with_its_scores(django_assert_max_num_queri
         "session", "email", "last_name", "first_name", "birth_year", "pre_score", "post_score",
     ]  # fmt: skip
     assert dataset[0] == ("UPR-01", "aigul@example.org", "Өмүрбекова", "Айгүл", "1990", "12.00", "")
+
+
+def test_the_session_code_may_be_written_in_another_case(write_csv):
+    enrolment = EnrolmentFactory(session=SessionFactory(code="PT-01"))
+    person = enrolment.participant
+    path = write_csv([["session", "email", "pre_score"], ["pt-01", person.email.upper(), "55"]])
+
+    call_command("import_results", str(path), stdout=StringIO())
+
+    enrolment.refresh_from_db()
+    assert enrolment.pre_score == 55

@@ -494,7 +494,9 @@ def _file(write_xlsx, n: int, name: str):
 def test_queries_do_not_grow_with_rows(write_xlsx, django_assert_max_num_queries):
     small = _file(write_xlsx, 1, "small")
     large = _file(write_xlsx, 15, "large")
-    bound = 12  # six reads, a savepoint and its release, one bulk write per kind
+    # six reads, two more each for session and course codes not found as typed (new ones),
+    # a savepoint and its release, one bulk write per kind
+    bound = 16
 
     with django_assert_max_num_queries(bound):
         SessionResource().import_data(load_dataset(small))
@@ -523,3 +525,36 @@ def test_export_has_one_row_per_session_with_readable_course_and_region(
     assert dataset[0][:3] == ("S1", "UPR", "UPR")
     assert dataset[0][6] == "Bishkek city"
     assert dataset[0][10] == "30"
+
+
+def test_a_code_in_other_case_updates_the_session_it_names(write_csv):
+    session = SessionFactory(code="UPR-01", venue="Old venue")
+    path = write_csv(
+        [
+            ["code", "course", "start_date", "end_date", "region", "venue"],
+            ["upr-01", session.course.code.lower(), "2025-03-10", "2025-03-12", "Chui", "New"],
+        ]
+    )
+
+    call_command("import_sessions", str(path), stdout=StringIO())
+
+    assert Session.objects.count() == 1
+    session.refresh_from_db()
+    assert (session.code, session.venue) == ("UPR-01", "New")
+
+
+def test_a_code_two_sessions_share_but_for_case_is_refused(write_csv):
+    SessionFactory(code="upr-01")
+    SessionFactory(code="UPR-01")
+    path = write_csv(
+        [
+            ["code", "course", "start_date", "end_date", "region"],
+            ["Upr-01", "C1", "2025-03-10", "2025-03-12", "Chui"],
+        ]
+    )
+
+    with pytest.raises(CommandError):
+        call_command("import_sessions", str(path), stdout=StringIO(), stderr=(err := StringIO()))
+
+    assert "row 2: code: 'Upr-01' could be session UPR-01 or upr-01" in err.getvalue()
+    assert Session.objects.count() == 2
