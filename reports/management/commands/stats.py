@@ -69,9 +69,9 @@ def render_table(figures: dict[str, Any]) -> str:
         ("course", "by_course"),
     ):
         lines.append("")
-        lines.append(f"{'by ' + title:<32}{'people':>8}{'times':>8}")
+        lines.append(f"{'by ' + title:<32}{'participants':>14}{'participations':>16}")
         for key, counts in figures[name].items():
-            lines.append(f"  {key:<30}{counts['participants']:>8}{counts['participations']:>8}")
+            lines.append(f"  {key:<30}{counts['participants']:>14}{counts['participations']:>16}")
     a = figures["assessment"]
     lines += [
         "",
