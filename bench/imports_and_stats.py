@@ -19,6 +19,7 @@ import os
 import random
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -373,7 +374,8 @@ PARTICIPANT_COLUMNS = [
     "position", "region", "email", "email_key", "phone", "disability", "consent", "consent_at",
 ]  # fmt: skip
 CERTIFICATE_COLUMNS = [
-    "enrolment", "number", "code", "issued_on", "revoked", "revoked_on", "revoked_reason",
+    "enrolment", "number", "sequence", "code", "issued_on", "revoked", "revoked_on",
+    "revoked_reason",
 ]  # fmt: skip
 
 
@@ -584,6 +586,7 @@ def generate(size: int) -> World:
         enrolments: list[tuple] = []
         attendance: list[tuple] = []
         certificates: list[tuple] = []
+        sequences: dict[int, int] = defaultdict(int)
         for index, session in enumerate(sessions):
             members = rng.sample(range(n_people), sizes[index])
             completed = session.status == Session.Status.COMPLETED
@@ -618,10 +621,12 @@ def generate(size: int) -> World:
                     if eligible and rng.random() < 0.9:
                         revoked = rng.random() < 0.01
                         issued = session.end_date + dt.timedelta(days=3)
+                        sequences[session.pk] += 1
                         certificates.append(
                             (
                                 enrolment_id,
-                                f"BLM-{issued.year}-{len(certificates) + 1:07d}",
+                                f"{session.code}-{sequences[session.pk]:03d}",
+                                sequences[session.pk],
                                 f"{rng.getrandbits(128):032x}",
                                 issued,
                                 revoked,

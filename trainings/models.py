@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
@@ -82,6 +82,25 @@ class Session(models.Model):
     min_attendance = models.PositiveSmallIntegerField(
         validators=PERCENT, help_text="Percent of the training days; defaults to the course's."
     )
+    training_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Hours of training, printed on certificates; without it, the days are.",
+    )
+    certificate_language = models.CharField(
+        max_length=2,
+        choices=[("en", "English"), ("ru", "Russian"), ("ky", "Kyrgyz")],
+        default="en",
+        help_text="The language of this session's certificates.",
+    )
+    certificate_design = models.ForeignKey(
+        "certificates.CertificateDesign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        help_text="Without one, the default design.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
@@ -122,6 +141,13 @@ class TrainingDay(models.Model):
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="days")
     date = models.DateField()
+    sign_in_scan = models.FileField(
+        "signed sign-in sheet",
+        upload_to="sign-in-sheets/%Y/",
+        blank=True,
+        validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"])],
+        help_text="The scan of the sheet participants signed on this day.",
+    )
 
     class Meta:
         ordering = ["session", "date"]
