@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Bilim"
@@ -13,6 +13,7 @@ admin.site.index_title = "Training and participant registry"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("certificates/", include("certificates.urls")),
 ]
 
 # Uploaded files (logos, signatures, scans) in development; production serves MEDIA_ROOT itself.

@@ -91,6 +91,24 @@ LOGIN_URL = "admin:login"
 BILIM_IMPORT_MAX_ROWS = int(os.environ.get("BILIM_IMPORT_MAX_ROWS", "50000"))
 BILIM_IMPORT_MAX_BYTES = int(os.environ.get("BILIM_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 
+# Certificates: the site's address, for the absolute verification URLs printed in QR codes.
+BILIM_BASE_URL = os.environ.get("BILIM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public verification page slows down guessing: after this many unknown codes from one
+# address within the window (seconds), it answers 429 until the window ends.
+BILIM_VERIFY_MISS_LIMIT = int(os.environ.get("BILIM_VERIFY_MISS_LIMIT", "10"))
+BILIM_VERIFY_MISS_WINDOW = int(os.environ.get("BILIM_VERIFY_MISS_WINDOW", "600"))
+
+# The miss counts live in the cache. The local-memory cache is per process: with several app
+# servers (or workers), each counts on its own and a guesser gets the limit once per process.
+# Such deployments must point CACHES at a shared cache (Redis or Memcached), e.g.
+# "django.core.cache.backends.redis.RedisCache" with LOCATION "redis://host:6379/1".
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "bilim",
+    }
+}
+
 # django-import-export: the admin's import and export run through the same resources as the
 # commands; imports are all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
