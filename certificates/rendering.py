@@ -80,12 +80,13 @@ def design_text(design: CertificateDesign | None, language: str) -> DesignText:
     )
 
 
-def _font_size(text: str, steps: tuple[tuple[int, float], ...], smallest: float) -> float:
-    """Pick a font size in points that keeps a text of this length on the line(s) it has."""
-    for longest, size in steps:
-        if len(text) <= longest:
-            return size
-    return smallest
+def _fit(text: str, *, budget: float, largest: float, smallest: float) -> float:
+    """Pick a font size in points that keeps a text of this length within its lines.
+
+    ``budget`` is characters times points that fit: a line of the page holds about 1,000 for
+    bold Noto Serif, so a name of 50 characters gets 20 pt and still fits on one line.
+    """
+    return round(max(smallest, min(largest, budget / max(len(text), 1))), 1)
 
 
 def _signatories() -> Prefetch:
@@ -158,9 +159,10 @@ def certificate_context(
         "words": words,
         "design": design_text(design, language),
         "name": name,
-        "name_size": _font_size(name, ((26, 36), (34, 30), (44, 25), (56, 21)), 18),
+        "name_size": _fit(name, budget=1000, largest=36, smallest=16),
         "course": course,
-        "course_size": _font_size(course, ((50, 20), (80, 17), (120, 15)), 13),
+        # Two lines of the course title at most, until it is very long.
+        "course_size": _fit(course, budget=2000, largest=20, smallest=12),
         "dates": date_range(language, session.start_date, session.end_date),
         "place": place,
         "duration": duration(language, hours=session.training_hours, days=days),
