@@ -35,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "enrolled": "Participants enrolled: {n}",
         "page": "Page",
         "of": "of",
+        "no_days": "this session has no training days.",
     },
     "ru": {
         "title": "Лист регистрации участников",
@@ -54,6 +55,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "enrolled": "Зарегистрировано участников: {n}",
         "page": "Страница",
         "of": "из",
+        "no_days": "у этой сессии нет дней обучения.",
     },
     "ky": {
         "title": "Катышуучулардын каттоо баракчасы",
@@ -73,6 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "enrolled": "Катталган катышуучулар: {n}",
         "page": "Барак",
         "of": "/",
+        "no_days": "бул сессиянын окуу күндөрү жок.",
     },
 }
 
