@@ -68,6 +68,7 @@ def test_every_record_of_our_apps_is_registered():
         "enrolment",
         "attendance",
         "certificate",
+        "certificatedesign",
     }
 
 
@@ -309,6 +310,9 @@ def _session_form(course: Course, **overrides) -> dict:
         "max_score": "100",
         "pass_mark": "",
         "min_attendance": "",
+        "certificate_language": "en",
+        "certificate_design": "",
+        "training_hours": "",
     }
     for prefix in ("days", "enrolments", "enrolments-2"):
         data |= {
@@ -459,31 +463,32 @@ def test_mark_completed_action(admin_client):
     assert set(Session.objects.values_list("status", flat=True)) == {Session.Status.COMPLETED}
 
 
-def test_certificate_added_by_hand_gets_an_unguessable_code(admin_client):
-    enrolment = EnrolmentFactory()
+def test_certificate_added_by_hand_is_issued_with_a_number_and_an_unguessable_code(
+    admin_client,
+):
+    enrolment = EnrolmentFactory(post_score=Decimal(80))
+    attend(enrolment, 3)
 
     response = admin_client.post(
-        url(Certificate, "add"),
-        {"number": "BLM-2025-0001", "enrolment": enrolment.pk, "issued_on": "2025-03-12"},
+        url(Certificate, "add"), {"enrolment": enrolment.pk, "issued_on": "2025-03-12"}
     )
 
     assert response.status_code == 302
     certificate = Certificate.objects.get()
-    assert len(certificate.code) >= 24
+    assert certificate.number == f"{enrolment.session.code}-001"
+    assert len(certificate.code) >= 16
 
 
-def test_revoking_a_certificate_without_a_date_dates_it_today(admin_client):
+def test_revoking_a_certificate_dates_it_today(admin_client):
     certificate = CertificateFactory()
 
     response = admin_client.post(
-        url(Certificate, "change", certificate.pk),
+        url(Certificate, "changelist"),
         {
-            "number": certificate.number,
-            "enrolment": certificate.enrolment_id,
-            "issued_on": certificate.issued_on.isoformat(),
-            "revoked": "on",
-            "revoked_on": "",
-            "revoked_reason": "Issued by mistake",
+            "action": "revoke",
+            "_selected_action": [certificate.pk],
+            "apply": "1",
+            "reason": "Issued by mistake",
         },
     )
 

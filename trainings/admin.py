@@ -3,11 +3,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import smart_split
 from import_export.admin import ImportExportMixin
 
+from certificates.models import Certificate
+from certificates.rendering import certificates_pdf, certificates_zip
+from certificates.services import certificates_issue
 from participants.normalize import fold
 from trainings.admin_import import BilimImportExportMixin
 from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
@@ -19,6 +22,7 @@ from trainings.services import (
     session_update,
     training_days_plan,
 )
+from trainings.sheets import sign_in_sheets_document, sign_in_sheets_pdf
 
 
 class ParentsFirstForm(forms.ModelForm):
@@ -148,7 +152,8 @@ class SessionForm(forms.ModelForm):
 class TrainingDayInline(admin.TabularInline):
     model = TrainingDay
     extra = 0
-    fields = ("date",)
+    # The organiser attaches the signed sign-in sheet's scan to its day.
+    fields = ("date", "sign_in_scan")
 
 
 class EnrolmentInline(admin.TabularInline):
@@ -209,10 +214,21 @@ class SessionAdmin(BilimImportExportMixin, ImportExportMixin, admin.ModelAdmin):
         ("When and where", {"fields": ("start_date", "end_date", "region", "venue")}),
         ("Delivery", {"fields": ("format", "language", "capacity", "trainers")}),
         ("Assessment", {"fields": ("max_score", "pass_mark", "min_attendance")}),
+        (
+            "Certificates",
+            {"fields": ("certificate_language", "certificate_design", "training_hours")},
+        ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (TrainingDayInline, EnrolmentInline, NewEnrolmentInline)
-    actions = ("mark_completed", "mark_cancelled")
+    actions = (
+        "mark_completed",
+        "mark_cancelled",
+        "issue_certificates",
+        "download_certificates_pdf",
+        "download_certificates_zip",
+        "download_sign_in_sheets",
+    )
     import_resources = (
         (
             "trainings.resources.SessionResource",
@@ -276,6 +292,87 @@ class SessionAdmin(BilimImportExportMixin, ImportExportMixin, admin.ModelAdmin):
         self._set_status(
             request, queryset, Session.Status.CANCELLED, skip=[Session.Status.COMPLETED]
         )
+
+    # Certificates and sign-in sheets. Issuing needs the right to add certificates; M&E
+    # officers, who may only view them, can still download what was issued.
+
+    def has_issue_certificates_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("certificates.add_certificate")
+
+    def has_download_certificates_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("certificates.view_certificate")
+
+    @admin.action(description="Issue certificates", permissions=["issue_certificates"])
+    def issue_certificates(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for session in queryset.order_by("code"):
+            report = certificates_issue(session=session, actor=request.user)
+            messages.success(
+                request,
+                f"{session.code}: issued {len(report.issued)}, already issued "
+                f"{report.already_issued}, not eligible {report.not_eligible}",
+            )
+
+    def _valid_certificates(self, request: HttpRequest, queryset: QuerySet):
+        certificates = list(
+            Certificate.objects.filter(enrolment__session__in=queryset, revoked=False).order_by(
+                "enrolment__session__code", "sequence", "number"
+            )
+        )
+        if not certificates:
+            messages.warning(
+                request,
+                "The selected sessions have no valid certificates: issue them first.",
+            )
+        return certificates
+
+    @admin.action(
+        description="Download certificates (one PDF)", permissions=["download_certificates"]
+    )
+    def download_certificates_pdf(self, request: HttpRequest, queryset: QuerySet):
+        certificates = self._valid_certificates(request, queryset)
+        if not certificates:
+            return None
+        return _download(certificates_pdf(certificates), _batch_name(queryset, "pdf"), PDF)
+
+    @admin.action(
+        description="Download certificates (ZIP, one PDF each)",
+        permissions=["download_certificates"],
+    )
+    def download_certificates_zip(self, request: HttpRequest, queryset: QuerySet):
+        certificates = self._valid_certificates(request, queryset)
+        if not certificates:
+            return None
+        return _download(certificates_zip(certificates), _batch_name(queryset, "zip"), ZIP)
+
+    @admin.action(description="Download sign-in sheets (PDF)", permissions=["view"])
+    def download_sign_in_sheets(self, request: HttpRequest, queryset: QuerySet):
+        sessions = list(queryset.order_by("start_date", "code"))
+        if len(sessions) == 1:
+            content = sign_in_sheets_pdf(sessions[0])
+        else:
+            # One file to print: the sessions' sheets one after another.
+            documents = [sign_in_sheets_document(session) for session in sessions]
+            pages = [page for document in documents for page in document.pages]
+            content = documents[0].copy(pages).write_pdf()
+        return _download(content, _batch_name(queryset, "pdf", prefix="sign-in-sheets"), PDF)
+
+
+PDF = "application/pdf"
+ZIP = "application/zip"
+
+
+def _batch_name(queryset: QuerySet, extension: str, prefix: str = "certificates") -> str:
+    """Name a download after its session when there is one, else after the batch."""
+    codes = list(queryset.order_by("code").values_list("code", flat=True)[:2])
+    stem = codes[0] if len(codes) == 1 else "sessions"
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem)
+    return f"{prefix}-{safe}.{extension}"
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # --- training days -----------------------------------------------------------------------------

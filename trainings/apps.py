@@ -11,4 +11,6 @@ class TrainingsConfig(AppConfig):
 
         from trainings.roles import roles_sync
 
-        post_migrate.connect(roles_sync, sender=self)
+        # After every app's migrations, not only this one's: the certificates app migrates after
+        # trainings, and its permissions exist only once its own post_migrate has run.
+        post_migrate.connect(roles_sync, dispatch_uid="trainings.roles_sync")
