@@ -239,3 +239,13 @@ def test_command_refuses_an_unknown_session_and_writes_nothing(tmp_path: Path):
         call_command("sign_in_sheets", "--session", "NOPE-1", "--out", str(out))
 
     assert not out.exists()
+
+
+def test_command_refuses_a_session_without_training_days(tmp_path: Path):
+    SessionFactory(code="EMPTY-1", days=[])
+    out = tmp_path / "sheets.pdf"
+
+    with pytest.raises(CommandError, match="EMPTY-1 has no training days"):
+        call_command("sign_in_sheets", "--session", "empty-1", "--out", str(out))
+
+    assert not out.exists()
