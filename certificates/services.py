@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -94,7 +95,7 @@ def _certificates_new(
 
 @transaction.atomic
 def certificates_issue(
-    *, session: Session, actor=None, issued_on: dt.date | None = None
+    *, session: Session, actor: Any = None, issued_on: dt.date | None = None
 ) -> IssueReport:
     """Issue a certificate to every eligible enrolment of the session that has no valid one.
 
@@ -114,7 +115,7 @@ def certificates_issue(
 
 @transaction.atomic
 def certificate_issue(
-    *, enrolment: Enrolment, actor=None, issued_on: dt.date | None = None
+    *, enrolment: Enrolment, actor: Any = None, issued_on: dt.date | None = None
 ) -> Certificate:
     """Issue a certificate to one enrolment, or return the valid one it already has.
 
@@ -138,7 +139,7 @@ def certificate_issue(
 
 @transaction.atomic
 def certificate_revoke(
-    *, certificate: Certificate, reason: str, actor=None, revoked_on: dt.date | None = None
+    *, certificate: Certificate, reason: str, actor: Any = None, revoked_on: dt.date | None = None
 ) -> Certificate:
     """Revoke a valid certificate, keeping the record with the reason and the date.
 
