@@ -182,16 +182,21 @@ def certificates_document(certificates: Iterable[Certificate]) -> weasyprint.Doc
     return _document(load(certificates))
 
 
-def _document(loaded: list[Certificate]) -> weasyprint.Document:
+def batch_context(loaded: list[Certificate]) -> dict[str, Any]:
+    """Collect the template context of a batch of certificates fetched by ``load``.
+
+    Every query of a render happens here (the template only reads what this returns): the
+    default design, when some session has none of its own.
+    """
     needs_default = any(c.enrolment.session.certificate_design_id is None for c in loaded)
     fallback = default_design() if needs_default else None
     pages = [certificate_context(c, fallback_design=fallback) for c in loaded]
     languages = {page["language"] for page in pages}
-    context = {
-        "pages": pages,
-        "language": languages.pop() if len(languages) == 1 else "mul",
-    }
-    return pdf.render_document(TEMPLATE, context)
+    return {"pages": pages, "language": languages.pop() if len(languages) == 1 else "mul"}
+
+
+def _document(loaded: list[Certificate]) -> weasyprint.Document:
+    return pdf.render_document(TEMPLATE, batch_context(loaded))
 
 
 def certificates_pdf(certificates: Iterable[Certificate]) -> bytes:

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateDesign, Signatory
 from participants.models import Agency, AgencyType, Gender, Participant, Region
 from participants.normalize import fold
 from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
@@ -122,3 +122,23 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"CERT-{n:03d}")
     code = factory.Sequence(lambda n: f"CODE{n:012d}")
     issued_on = factory.LazyFunction(lambda: timezone.localdate())
+
+
+class CertificateDesignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CertificateDesign
+
+    name = factory.Sequence(lambda n: f"Design {n}")
+    issuer = "Office of the Ombudsman of the Kyrgyz Republic"
+    issuer_ru = "Аппарат Омбудсмена Кыргызской Республики"
+    issuer_ky = "Кыргыз Республикасынын Акыйкатчысынын аппараты"
+
+
+class SignatoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Signatory
+
+    design = factory.SubFactory(CertificateDesignFactory)
+    name = factory.Sequence(lambda n: f"Signatory {n}")
+    title = "Head of the Training Department"
+    order = factory.Sequence(lambda n: n)
