@@ -16,13 +16,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from certificates.models import CertificateDesign, Signatory
+from certificates.services import certificates_issue
 from participants.models import Agency, AgencyType, Gender, Participant, Region
 from participants.normalize import fold
 from trainings import roles
@@ -359,6 +364,38 @@ SESSIONS = [
 # email, by a donor's staff: the duplicates an organiser is expected to merge by hand.
 LATIN_DUPLICATE_IN = (5, 8, 9)
 
+# --- certificates ------------------------------------------------------------------------------
+
+DESIGN_NAME = "Demo: Human Rights Training Programme"
+DESIGN_ISSUER = (
+    "Human Rights Training Programme, Bishkek",
+    "Программа обучения в области прав человека, Бишкек",
+    "Адам укуктары боюнча окутуу программасы, Бишкек",
+)
+DESIGN_EMBLEM = "certificates/demo-emblem.svg"
+# name, name_ru, name_ky, title, title_ru, title_ky
+SIGNATORIES = [
+    (
+        "Asel Dzhumabaeva",
+        "Асель Джумабаева",
+        "Асель Жумабаева",
+        "Programme Director",
+        "Директор программы",
+        "Программанын директору",
+    ),
+    (
+        "Nurbek Sadykov",
+        "Нурбек Садыков",
+        "Нурбек Садыков",
+        "Lead Trainer, human rights mechanisms",
+        "Ведущий тренер по механизмам защиты прав человека",
+        "Адам укуктарын коргоо механизмдери боюнча башкы тренер",
+    ),
+]
+HOURS_PER_DAY = 6
+# Certificates are handed out a few days after the last training day.
+ISSUED_AFTER = dt.timedelta(days=3)
+
 # --- names -------------------------------------------------------------------------------------
 
 
@@ -596,6 +633,7 @@ class _Generator:
         rosters = self._rosters(sessions, agencies)
         self._participants_save()
         self._enrolments_save(sessions, rosters)
+        self._certificates_issue(sessions)
         return dict(self.created)
 
     # The catalogue.
@@ -638,7 +676,47 @@ class _Generator:
             for name, type_name, _, domain, home in AGENCIES
         ]
 
+    def _design(self) -> CertificateDesign:
+        """Return the demo certificate design, creating it (default if there is none) once."""
+        design = CertificateDesign.objects.filter(name=DESIGN_NAME).first()
+        if design is not None:
+            return design
+        issuer, issuer_ru, issuer_ky = DESIGN_ISSUER
+        design = CertificateDesign(
+            name=DESIGN_NAME,
+            issuer=issuer,
+            issuer_ru=issuer_ru,
+            issuer_ky=issuer_ky,
+            is_default=not CertificateDesign.objects.filter(is_default=True).exists(),
+        )
+        emblem = finders.find(DESIGN_EMBLEM)
+        if emblem and settings.MEDIA_ROOT:
+            with open(emblem, "rb") as f:
+                # Copied into MEDIA like an upload, so the design can be edited as any other.
+                design.logo.save("demo-emblem.svg", ContentFile(f.read()), save=False)
+        design.full_clean()
+        design.save()
+        signatories = [
+            Signatory(
+                design=design,
+                name=name,
+                name_ru=name_ru,
+                name_ky=name_ky,
+                title=title,
+                title_ru=title_ru,
+                title_ky=title_ky,
+                order=order,
+            )
+            for order, (name, name_ru, name_ky, title, title_ru, title_ky) in enumerate(
+                SIGNATORIES, start=1
+            )
+        ]
+        Signatory.objects.bulk_create(signatories)
+        self.created["certificate designs"] = 1
+        return design
+
     def _sessions(self, courses: dict[str, Course]) -> list[Session]:
+        design = self._design()
         sessions, days = [], []
         for plan in SESSIONS:
             start = self.today + dt.timedelta(days=plan.offset)
@@ -659,6 +737,10 @@ class _Generator:
                 max_score=Decimal(plan.max_score),
                 pass_mark=course.pass_mark,
                 min_attendance=course.min_attendance,
+                certificate_language=plan.language,
+                certificate_design=design,
+                # Online sessions are shorter days: their certificates print the days instead.
+                training_hours=None if plan.format == "online" else HOURS_PER_DAY * len(plan.days),
             )
             sessions.append(session)
             days += [
@@ -881,6 +963,17 @@ class _Generator:
         Attendance.objects.bulk_create(attendance)
         self.created["enrolments"] = len(enrolments)
         self.created["attendance marks"] = len(attendance)
+
+    def _certificates_issue(self, sessions: list[Session]) -> None:
+        """Issue the certificates of the completed sessions, as an organiser would."""
+        issued = 0
+        for session in sessions:
+            if session.status == Session.Status.COMPLETED:
+                report = certificates_issue(
+                    session=session, issued_on=min(session.end_date + ISSUED_AFTER, self.today)
+                )
+                issued += len(report.issued)
+        self.created["certificates"] = issued
 
     def _status(self, session: Session, seat: int) -> str:
         rng = self.rng

@@ -10,9 +10,10 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
+from certificates.models import Certificate, CertificateDesign
 from participants.models import Agency, Participant
 from participants.normalize import email_key, fold, name_key
 from trainings import roles
@@ -36,10 +37,27 @@ def printed_logins(output: str) -> dict[str, tuple[str, str]]:
 
 
 def counts() -> dict[str, int]:
-    models = [Course, Session, TrainingDay, Agency, Participant, Enrolment, Attendance]
+    models = [
+        Course,
+        Session,
+        TrainingDay,
+        Agency,
+        Participant,
+        Enrolment,
+        Attendance,
+        CertificateDesign,
+        Certificate,
+    ]
     found = {model.__name__: model.objects.count() for model in models}
     found["User"] = get_user_model().objects.count()
     return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _media(tmp_path_factory):
+    """Keep the demo design's logo out of the project's media folder."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
 
 
 @pytest.fixture(scope="class")
@@ -175,6 +193,29 @@ class TestTheSeededProgramme:
             assert Client().login(username=username, password=password)
         assert "http://127.0.0.1:8000/admin/" in seeded
 
+    def test_completed_sessions_have_certificates_in_their_own_language(self, seeded):
+        design = CertificateDesign.objects.get()
+        assert design.is_default
+        assert design.logo.name.endswith(".svg") and design.logo.size > 0
+        assert design.issuer_ru and design.issuer_ky
+        signatories = list(design.signatories.all())
+        assert len(signatories) == 2
+        assert all(s.name_ru and s.name_ky and s.title_ru and s.title_ky for s in signatories)
+        sessions = Session.objects.filter(code__startswith=DEMO_PREFIX)
+        assert not sessions.exclude(certificate_language=F("language")).exists()
+        assert not sessions.exclude(certificate_design=design).exists()
+        assert sessions.filter(training_hours__isnull=True).count() == 1  # the online one
+        certificates = Certificate.objects.all()
+        assert set(certificates.values_list("enrolment__session__status", flat=True)) == {
+            Session.Status.COMPLETED
+        }
+        assert certificates.values("enrolment__session").distinct().count() == 10
+        completed = Enrolment.objects.filter(
+            session__status=Session.Status.COMPLETED, status__in=Enrolment.COUNTED
+        )
+        assert completed.count() * 0.5 < certificates.count() < completed.count()
+        assert not certificates.filter(issued_on__gt=timezone.localdate()).exists()
+
     def test_the_demo_trainer_teaches_several_sessions_but_not_all(self, seeded):
         trainer = get_user_model().objects.get(groups__name=roles.TRAINER)
         assert 3 <= trainer.trained_sessions.count() < Session.objects.count()
@@ -212,7 +253,7 @@ def test_same_seed_gives_the_same_data_on_a_fresh_database():
     today = dt.date(2025, 6, 1)
     demo_seed(today=today)
     first = snapshot()
-    for model in (Attendance, Enrolment, TrainingDay, Session, Participant):
+    for model in (Certificate, Attendance, Enrolment, TrainingDay, Session, Participant):
         model.objects.all().delete()
     Agency.objects.exclude(parent=None).delete()
     Agency.objects.all().delete()
@@ -224,6 +265,7 @@ def test_same_seed_gives_the_same_data_on_a_fresh_database():
 def test_people_already_registered_by_email_are_reused_not_duplicated():
     demo_seed()
     with_email = Participant.objects.exclude(email="").count()
+    Certificate.objects.all().delete()
     Attendance.objects.all().delete()
     Enrolment.objects.all().delete()
     Session.objects.all().delete()
@@ -241,6 +283,7 @@ def test_missing_role_group_is_a_clear_error_and_writes_nothing():
 
 
 def test_seeding_takes_a_fixed_number_of_queries(django_assert_max_num_queries):
-    # One query per table and per insert batch (SQLite batches the largest tables in a few).
-    with django_assert_max_num_queries(35):
+    # One query per table and per insert batch (SQLite batches the largest tables in a few),
+    # plus issuing certificates for each of the 10 completed sessions through the service.
+    with django_assert_max_num_queries(125):
         seed()
