@@ -9,7 +9,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from certificates.codes import certificate_code_normalize
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateDesign
 
 MISS_KEY = "certificates:verify:misses:{address}"
 
@@ -68,7 +68,9 @@ class CertificateVerifyView(View):
         normalized = certificate_code_normalize(code)
         certificate = (
             Certificate.objects.select_related(
-                "enrolment__participant", "enrolment__session__course"
+                "enrolment__participant",
+                "enrolment__session__course",
+                "enrolment__session__certificate_design",
             )
             .filter(code=normalized)
             .first()
@@ -80,7 +82,11 @@ class CertificateVerifyView(View):
             response = render(request, "certificates/not_found.html", {"code": code}, status=404)
             return _noindex(response)
         session = certificate.enrolment.session
+        design = (
+            session.certificate_design or CertificateDesign.objects.filter(is_default=True).first()
+        )
         context = {
+            "issuer": design.issuer if design is not None else "",
             "certificate": certificate,
             # Only what is printed on the certificate: nothing else about the person.
             "name": certificate.enrolment.participant.full_name,

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
+from certificates.models import CertificateDesign
 from tests.factories import (
     AgencyFactory,
     CertificateFactory,
@@ -38,6 +39,9 @@ def certificate():
         birth_year=1987,
         agency=AgencyFactory(name="Ministry of Justice of the Kyrgyz Republic"),
     )
+    CertificateDesign.objects.create(
+        name="Programme", issuer="Human Rights Training Programme, Bishkek", is_default=True
+    )
     session = SessionFactory(
         code="UPR-2025-03",
         course__title="UN human rights mechanisms",
@@ -66,6 +70,7 @@ def test_valid_certificate_shows_valid_with_name_course_dates_and_number(client,
     assert "10 March 2025" in html and "12 March 2025" in html
     assert "UPR-2025-03-007" in html
     assert "14 March 2025" in html
+    assert "Human Rights Training Programme, Bishkek" in html
     assert '<meta name="robots" content="noindex' in html
     assert response["X-Robots-Tag"].startswith("noindex")
 
@@ -150,3 +155,14 @@ def test_hits_do_not_count_towards_the_limit(client, certificate):
 
     assert verify(client, "WRONGCODE").status_code == 404
     assert verify(client, CODE).status_code == 200
+
+
+@override_settings(BILIM_VERIFY_MISS_LIMIT=2, BILIM_VERIFY_MISS_WINDOW=600)
+def test_a_forged_forwarded_for_header_does_not_reset_the_count(client, certificate):
+    url = reverse("certificates:verify", args=["WRONGCODE"])
+    statuses = [
+        client.get(url, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [404, 404, 429]
