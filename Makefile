@@ -48,6 +48,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/imports_and_stats.py --size $(SIZE)
+	$(BIN)/python bench/certificates.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: | $(BIN)/uv
