@@ -168,10 +168,11 @@ def certificate_context(
         "duration": duration(language, hours=session.training_hours, days=days),
         "number": certificate.number,
         "issued_on": date_text(language, certificate.issued_on),
-        "revoked_on": (
-            date_text(language, certificate.revoked_on) if certificate.revoked_on else ""
+        "revoked": (
+            words.revoked.format(date=date_text(language, certificate.revoked_on))
+            if certificate.revoked and certificate.revoked_on
+            else ""
         ),
-        "revoked": certificate.revoked,
         "verify_url": url,
         "qr_svg": qr_svg(url),
     }

@@ -26,7 +26,7 @@ class Wording:
     number: str
     issued: str
     verify: str
-    revoked: str
+    revoked: str  # with {date}
 
 
 WORDING = {
@@ -42,7 +42,7 @@ WORDING = {
         number="Certificate No.",
         issued="Issued on",
         verify="Verify at",
-        revoked="Revoked on",
+        revoked="Revoked on {date}",
     ),
     "ru": Wording(
         language="ru",
@@ -56,7 +56,7 @@ WORDING = {
         number="Сертификат №",
         issued="Дата выдачи",
         verify="Проверить подлинность",
-        revoked="Отозван",
+        revoked="Отозван {date}",
     ),
     "ky": Wording(
         language="ky",
@@ -70,7 +70,7 @@ WORDING = {
         number="Сертификат №",
         issued="Берилген күнү",
         verify="Текшерүү",
-        revoked="Жокко чыгарылган",
+        revoked="Жокко чыгарылды: {date}",
     ),
 }
 

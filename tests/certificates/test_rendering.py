@@ -118,6 +118,23 @@ def test_the_russian_certificate_writes_dates_and_hours_in_russian():
     assert "14 марта 2025 г." in text
 
 
+def test_a_revoked_certificate_says_so_with_the_date():
+    session = SessionFactory(certificate_language="ru")
+    certificate = CertificateFactory(
+        enrolment=EnrolmentFactory(session=session),
+        revoked=True,
+        revoked_on=dt.date(2025, 4, 2),
+        revoked_reason="Issued in error",
+    )
+    valid = CertificateFactory(enrolment=EnrolmentFactory(session=session))
+
+    revoked_text, valid_text = pages_text(certificates_pdf([certificate, valid]))
+
+    assert "Отозван 2 апреля 2025 г.".upper() in revoked_text.upper()
+    assert "Отозван".upper() not in valid_text.upper()
+    assert "Issued in error" not in revoked_text
+
+
 def test_without_hours_the_certificate_counts_the_training_days():
     session = SessionFactory(
         certificate_language="en", days=[dt.date(2025, 3, 10), dt.date(2025, 3, 12)]
