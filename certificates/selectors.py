@@ -7,12 +7,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from certificates.models import Certificate
+from participants import normalize
 from participants.models import Participant
-from participants.normalize import fold
 from trainings.models import Attendance, Enrolment, Session, TrainingDay
-
-# Kyrgyz letters sort right after their base letter (н ң о ө ... у ү), not after я.
-_KYRGYZ_ORDER = str.maketrans({"ң": "н\U0010ffff", "ө": "о\U0010ffff", "ү": "у\U0010ffff"})
 
 
 def _count(queryset: QuerySet, outer: str) -> Coalesce:
@@ -93,9 +90,8 @@ def name_order_key(participant: Participant) -> tuple:
     Case-insensitive in every alphabet and the same on every database (SQL collations differ),
     with the Kyrgyz letters in their place in the alphabet.
     """
-    return tuple(
-        fold(part or "").translate(_KYRGYZ_ORDER)
-        for part in (participant.last_name, participant.first_name, participant.middle_name)
+    return normalize.name_order_key(
+        participant.last_name, participant.first_name, participant.middle_name
     )
 
 

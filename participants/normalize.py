@@ -30,3 +30,17 @@ def name_key(last_name: str, first_name: str, middle_name: str = "") -> str:
 def email_key(email: object) -> str:
     """Return the key of an email address: trimmed and case-folded, or '' when there is none."""
     return clean_text(email).casefold()
+
+
+# The Russian and Kyrgyz alphabet in the Kyrgyz order (ң after н, ө after о, ү after у); ё is
+# folded into е first. Mapped past every other letter so that Latin names come first.
+_ALPHABET = "абвгдежзийклмнңоөпрстуүфхцчшщъыьэюя"
+_COLLATE = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate(_ALPHABET)})
+
+
+def name_order_key(last_name: str, first_name: str, middle_name: str = "") -> tuple[str, ...]:
+    """Return a key ordering people by last, first and middle name, alike on every database.
+
+    SQL collations differ between SQLite and PostgreSQL and none knows the Kyrgyz letters' place.
+    """
+    return tuple(fold(p or "").translate(_COLLATE) for p in (last_name, first_name, middle_name))

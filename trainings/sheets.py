@@ -8,7 +8,7 @@ import weasyprint
 from certificates.models import CertificateDesign
 from certificates.pdf import render_document
 from participants.models import Participant
-from participants.normalize import fold
+from participants.normalize import fold, name_order_key
 from trainings.models import Enrolment, Session, TrainingDay
 
 TEMPLATE = "trainings/sign_in_sheet.html"
@@ -113,11 +113,6 @@ _WEEKDAYS = {
     "ky": ["дүйшөмбү", "шейшемби", "шаршемби", "бейшемби", "жума", "ишемби", "жекшемби"],
 }
 
-# The Russian and Kyrgyz alphabet in the Kyrgyz order (ң after н, ө after о, ү after у); ё is
-# folded into е before sorting. Mapped past every other letter so Latin names come first.
-_ALPHABET = "абвгдежзийклмнңоөпрстуүфхцчшщъыьэюя"
-_COLLATE = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate(_ALPHABET)})
-
 
 def format_day(date: dt.date, language: str) -> str:
     """Return a date as people write it on a sheet in this language, with the weekday."""
@@ -131,8 +126,8 @@ def format_day(date: dt.date, language: str) -> str:
 
 def name_sort_key(participant: Participant) -> tuple:
     """Return the key that orders people by last, first and middle name in every alphabet."""
-    parts = (participant.last_name, participant.first_name, participant.middle_name)
-    return (*(fold(p).translate(_COLLATE) for p in parts), participant.pk)
+    key = name_order_key(participant.last_name, participant.first_name, participant.middle_name)
+    return (*key, participant.pk)
 
 
 @dataclass(frozen=True)
