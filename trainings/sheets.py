@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import weasyprint
 
+from certificates import wording
 from certificates.models import CertificateDesign
 from certificates.pdf import render_document
 from participants.models import Participant
@@ -79,34 +80,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-_MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_MONTHS_RU_GENITIVE = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-]
 _WEEKDAYS = {
     "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     "ru": ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"],
@@ -115,13 +88,8 @@ _WEEKDAYS = {
 
 
 def format_day(date: dt.date, language: str) -> str:
-    """Return a date as people write it on a sheet in this language, with the weekday."""
-    weekday = _WEEKDAYS[language][date.weekday()]
-    if language == "ru":
-        return f"{weekday}, {date.day} {_MONTHS_RU_GENITIVE[date.month - 1]} {date.year} г."
-    if language == "ky":
-        return f"{weekday}, {date:%d.%m.%Y}"
-    return f"{weekday}, {date.day} {_MONTHS_EN[date.month - 1]} {date.year}"
+    """Return a date as the certificates write it in this language, after its weekday."""
+    return f"{_WEEKDAYS[language][date.weekday()]}, {wording.date_text(language, date)}"
 
 
 def name_sort_key(participant: Participant) -> tuple:
@@ -172,6 +140,7 @@ def sign_in_sheets_context(session: Session) -> dict:
         "language": language,
         "t": texts,
         "session": session,
+        "region": wording.region_name(language, session.region.name),
         "issuer": _issuer(design, language),
         "logo": design.logo.url if design is not None and design.logo else "",
         "trainers": ", ".join(sorted(trainers, key=fold)),
