@@ -1,6 +1,6 @@
 """Measure certificate PDFs: a batch as one document, one render call each, and bare WeasyPrint.
 
-    python bench/certificates.py [--count 200] [--each 20] [--bare 100] [--out DIR] [--keep]
+    python bench/certificates.py [--count 200] [--each N] [--bare N] [--out DIR] [--keep]
 
 The benchmark builds its own SQLite database, ``certificates.sqlite3`` in ``--out`` (default
 ``bench/out/``), whatever DATABASE_URL says: what it measures is layout and PDF writing, which
@@ -17,8 +17,9 @@ Per certificate, in seconds:
 - ``certificate_bare_seconds``: the HTML of the first ``--bare`` certificates of the batch,
   rendered beforehand by the same template, laid out and written by
   ``weasyprint.HTML(string=...).write_pdf()`` alone, the stylesheet read from disk by
-  WeasyPrint's own fetcher. (Not all 200: layout costs the same for every page, and the whole
-  benchmark should stay under a minute.)
+  WeasyPrint's own fetcher.
+``--each`` and ``--bare`` default to the whole batch; smaller samples give a quicker run (layout
+costs the same for every page).
 The ratios divide Bilim's batch by the bare render, and one call each by the split batch, per
 certificate.
 """
@@ -196,14 +197,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="certificates in the batch")
     parser.add_argument(
-        "--each", type=int, default=20, help="certificates rendered one call each and split"
+        "--each",
+        type=int,
+        default=None,
+        help="certificates rendered one call each and split (default: the whole batch)",
     )
     parser.add_argument(
-        "--bare", type=int, default=100, help="certificates rendered by WeasyPrint alone"
+        "--bare",
+        type=int,
+        default=None,
+        help="certificates rendered by WeasyPrint alone (default: the whole batch)",
     )
     parser.add_argument("--out", type=Path, default=HERE / "out", help="where the database goes")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
+    args.each = args.count if args.each is None else args.each
+    args.bare = args.count if args.bare is None else args.bare
     if args.count < 1 or not (1 <= args.each <= args.count and 1 <= args.bare <= args.count):
         parser.error("--count must be at least 1, --each and --bare between 1 and --count")
     args.out.mkdir(parents=True, exist_ok=True)
