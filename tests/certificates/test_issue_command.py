@@ -1,7 +1,6 @@
 """``manage.py issue_certificates --session CODE [--out DIR] [--dry-run]``."""
 
 import datetime as dt
-import importlib.util
 import io
 from decimal import Decimal
 
@@ -15,11 +14,6 @@ from tests.factories import EnrolmentFactory, ParticipantFactory, SessionFactory
 from trainings.models import Session
 
 pytestmark = pytest.mark.django_db
-
-needs_rendering = pytest.mark.skipif(
-    importlib.util.find_spec("certificates.rendering") is None,
-    reason="certificates.rendering (the PDF renderer) is not written yet",
-)
 
 
 def run(*args: str) -> str:
@@ -109,7 +103,6 @@ def test_dry_run_with_out_is_refused(session, tmp_path):
 # --- PDFs ----------------------------------------------------------------------------------------
 
 
-@needs_rendering
 def test_out_writes_one_pdf_per_valid_certificate_named_by_number(session, tmp_path):
     from pypdf import PdfReader
 
@@ -133,7 +126,6 @@ def test_out_writes_one_pdf_per_valid_certificate_named_by_number(session, tmp_p
     assert holder in PdfReader(out / "UPR-01-003.pdf").pages[0].extract_text()
 
 
-@needs_rendering
 def test_out_with_nothing_valid_creates_the_folder_and_no_files(tmp_path):
     SessionFactory(code="EMPTY")
     out = tmp_path / "pdfs"
@@ -142,3 +134,35 @@ def test_out_with_nothing_valid_creates_the_folder_and_no_files(tmp_path):
         "issued 0, already issued 0, not eligible 0\n"
     )
     assert out.is_dir() and not list(out.iterdir())
+
+
+def test_combined_writes_every_valid_certificate_into_one_pdf(session, tmp_path):
+    from pypdf import PdfReader
+
+    run("--session", "UPR-01")
+    certificate_revoke(certificate=Certificate.objects.get(number="UPR-01-001"), reason="Typo")
+    combined = tmp_path / "print.pdf"
+
+    run("--session", "UPR-01", "--combined", str(combined))
+
+    pages = PdfReader(combined).pages
+    valid = list(
+        Certificate.objects.filter(revoked=False)
+        .order_by("sequence")
+        .values_list("number", flat=True)
+    )
+    assert len(pages) == len(valid) == 2
+    for page, number in zip(pages, valid, strict=True):
+        assert number in page.extract_text()
+
+
+def test_combined_with_nothing_valid_writes_no_file(tmp_path):
+    SessionFactory(code="EMPTY")
+    combined = tmp_path / "print.pdf"
+    err = io.StringIO()
+
+    call_command("issue_certificates", "--session", "EMPTY", "--combined", str(combined),
+                 stdout=io.StringIO(), stderr=err)  # fmt: skip
+
+    assert not combined.exists()
+    assert "no valid certificates to print" in err.getvalue()

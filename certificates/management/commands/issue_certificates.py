@@ -1,4 +1,4 @@
-"""``manage.py issue_certificates --session CODE [--out DIR] [--dry-run]``."""
+"""``manage.py issue_certificates --session CODE [--out DIR] [--combined FILE] [--dry-run]``."""
 
 from pathlib import Path
 from typing import Any
@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from certificates.models import Certificate
+from certificates.rendering import certificate_pdfs, certificates_pdf, file_name
 from certificates.selectors import issue_plan
 from certificates.services import CertificateError, certificates_issue
 from trainings.models import Session
@@ -26,11 +27,22 @@ class Command(BaseCommand):
             help="write <number>.pdf for every valid certificate of the session into DIR",
         )
         parser.add_argument(
+            "--combined",
+            metavar="FILE",
+            help="write every valid certificate of the session into one PDF, for printing",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="report what would be issued, write nothing"
         )
 
     def handle(
-        self, *args: Any, session: str, out: str | None, dry_run: bool, **options: Any
+        self,
+        *args: Any,
+        session: str,
+        out: str | None,
+        combined: str | None,
+        dry_run: bool,
+        **options: Any,
     ) -> None:
         code = session.strip()
         lookup = CodeLookup(Session.objects.select_related("course"), [code])
@@ -41,8 +53,10 @@ class Command(BaseCommand):
                 returncode=1,
             )
         if dry_run:
-            if out:
-                raise CommandError("--dry-run writes no files: leave out --out", returncode=1)
+            if out or combined:
+                raise CommandError(
+                    "--dry-run writes no files: leave out --out and --combined", returncode=1
+                )
             plan = issue_plan(found)
             self.stdout.write(
                 f"dry run, nothing written: would issue {len(plan.to_issue)}, "
@@ -55,18 +69,29 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=1) from exc
         if out:
             self.write_pdfs(found, Path(out), verbosity=options["verbosity"])
+        if combined:
+            self.write_combined(found, Path(combined))
         self.stdout.write(report.summary_line())
+
+    def write_combined(self, session: Session, path: Path) -> None:
+        """Write the session's valid certificates as one PDF, one page each."""
+        certificates = Certificate.objects.filter(
+            enrolment__session=session, revoked=False
+        ).order_by("sequence")
+        if not certificates.exists():
+            self.stderr.write(f"no valid certificates to print: {path} was not written")
+            return
+        try:
+            path.write_bytes(certificates_pdf(certificates))
+        except OSError as exc:
+            raise CommandError(
+                f"cannot write {path}: {exc.strerror}; the certificates were issued: "
+                "run again with a writable --combined path",
+                returncode=1,
+            ) from exc
 
     def write_pdfs(self, session: Session, directory: Path, *, verbosity: int) -> None:
         """Write one PDF per valid certificate of the session into the directory."""
-        try:
-            from certificates.rendering import certificate_pdfs, file_name
-        except ImportError as exc:
-            raise CommandError(
-                "PDF rendering (certificates.rendering) is not available; the certificates were "
-                "issued: run again without --out, or with it once rendering is installed",
-                returncode=1,
-            ) from exc
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
