@@ -1,5 +1,6 @@
 """People, the agencies they work for, and the reference lists that describe them."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
@@ -146,3 +147,27 @@ class Participant(models.Model):
         """Recompute the stored matching keys from the names and email."""
         self.name_key = name_key(self.last_name, self.first_name, self.middle_name)
         self.email_key = email_key(self.email)
+
+
+class ParticipantMerge(models.Model):
+    """The record of two participant records merged into one: who, when, and what was merged."""
+
+    kept = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="merges")
+    merged_id = models.BigIntegerField(help_text="The id the merged-away record had.")
+    merged_snapshot = models.JSONField(
+        help_text="The merged-away record's fields as they were, and the enrolments it brought."
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participant_merges",
+    )
+    merged_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.merged_id} merged into {self.kept}"
