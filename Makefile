@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1:8000
 export UV_PYTHON_DOWNLOADS := never
 export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: install run serve test test-db lint format bench lock clean
+.PHONY: install run serve test test-db lint format bench lock messages clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ bench: install
 # Re-pin every dependency after changing pyproject.toml.
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev -o requirements.lock
+
+# Refresh locale/{ru,ky} from the templates and code, then compile the .mo files (both are
+# committed, so `make run` needs no gettext). Needs GNU gettext (Debian: apt-get install gettext).
+MESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=media --ignore=bench \
+	--ignore=tests --ignore=bilim.egg-info
+messages: install
+	$(BIN)/python manage.py makemessages -l ru -l ky --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages -l ru -l ky $(MESSAGES_IGNORE)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

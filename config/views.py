@@ -1,0 +1,131 @@
+"""The start pages: "/" sends each person to the page of their role."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from reports.stats import Filters, summary
+from trainings import roles
+from trainings.models import Enrolment, Session, TrainingDay
+from trainings.permissions import RoleRequiredMixin, role_of
+
+START_PAGES = {
+    roles.ORGANISER: "home_organiser",
+    roles.TRAINER: "home_trainer",
+    roles.ME_OFFICER: "home_me",
+    roles.ADMINISTRATOR: "home_administrator",
+}
+
+# The model's status labels are English only; the pages show them in the reader's language.
+STATUS_LABELS = {
+    Session.Status.PLANNED: _("Planned"),
+    Session.Status.OPEN: _("Open for registration"),
+    Session.Status.COMPLETED: _("Completed"),
+    Session.Status.CANCELLED: _("Cancelled"),
+}
+
+# How many sessions each list on a start page shows; the admin lists the rest.
+LIST_LIMIT = 10
+
+
+def _with_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Annotate enrolled, waitlisted and day counts; join the course and region."""
+    return sessions.select_related("course", "region").annotate(
+        enrolled=Count(
+            "enrolments", filter=Q(enrolments__status__in=Enrolment.COUNTED), distinct=True
+        ),
+        waitlisted=Count(
+            "enrolments",
+            filter=Q(enrolments__status=Enrolment.Status.WAITLISTED),
+            distinct=True,
+        ),
+        day_count=Count("days", distinct=True),
+    )
+
+
+def _labelled(sessions: QuerySet[Session]) -> list[Session]:
+    """Evaluate the sessions and give each its status label in the reader's language."""
+    rows = list(sessions)
+    for session in rows:
+        session.status_label = STATUS_LABELS.get(session.status, session.status)
+    return rows
+
+
+class HomeView(LoginRequiredMixin, View):
+    """Send a signed-in person to their role's start page; explain when they have no role."""
+
+    def get(self, request):
+        role = role_of(request.user)
+        if role is None:
+            return render(request, "home/no_role.html", status=403)
+        return redirect(START_PAGES[role])
+
+
+class OrganiserHomeView(RoleRequiredMixin, TemplateView):
+    """Show current, upcoming and recent sessions with their enrolment counts."""
+
+    roles = [roles.ORGANISER, roles.ADMINISTRATOR]
+    template_name = "home/organiser.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        sessions = _with_counts(Session.objects.all())
+        upcoming = (
+            sessions.filter(end_date__gte=today)
+            .exclude(status=Session.Status.CANCELLED)
+            .order_by("start_date", "code")[:LIST_LIMIT]
+        )
+        recent = sessions.filter(end_date__lt=today).order_by("-end_date", "code")[:LIST_LIMIT]
+        return super().get_context_data(
+            today=today, upcoming=_labelled(upcoming), recent=_labelled(recent), **kwargs
+        )
+
+
+class TrainerHomeView(RoleRequiredMixin, TemplateView):
+    """Show the sessions the signed-in trainer is assigned to, with their days and enrolments."""
+
+    roles = [roles.TRAINER, roles.ADMINISTRATOR]
+    template_name = "home/trainer.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        days = Prefetch("days", queryset=TrainingDay.objects.only("id", "session_id", "date"))
+        mine = _with_counts(Session.objects.filter(trainers=self.request.user)).prefetch_related(
+            days
+        )
+        # One query (and one for the days) whichever lists are empty: a trainer has few sessions.
+        sessions = _labelled(mine.order_by("start_date", "code"))
+        upcoming = [s for s in sessions if s.end_date >= today]
+        past = [s for s in reversed(sessions) if s.end_date < today][:LIST_LIMIT]
+        return super().get_context_data(today=today, upcoming=upcoming, past=past, **kwargs)
+
+
+class MEHomeView(RoleRequiredMixin, TemplateView):
+    """Show the headline figures of every participation, as ``manage.py stats`` counts them."""
+
+    roles = [roles.ME_OFFICER, roles.ADMINISTRATOR]
+    template_name = "home/me_officer.html"
+
+    def get_context_data(self, **kwargs):
+        figures = summary(Filters())
+        participants = figures["participants"]
+        women = figures["by_gender"].get("female", {}).get("participants", 0)
+        rate = figures["attendance_rate"]
+        return super().get_context_data(
+            figures=figures,
+            women_percent=100 * women / participants if participants else None,
+            attendance_percent=100 * rate if rate is not None else None,
+            mean_gain=figures["assessment"]["mean_gain"],
+            **kwargs,
+        )
+
+
+class AdministratorHomeView(RoleRequiredMixin, TemplateView):
+    """Show the administrator the way into each section of the admin."""
+
+    roles = [roles.ADMINISTRATOR]
+    template_name = "home/administrator.html"
