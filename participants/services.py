@@ -6,14 +6,23 @@ related records in bulk, applies exactly the same rules to each row without a qu
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from participants.models import Agency, AgencyType, Gender, Participant, Region
+from participants.models import (
+    Agency,
+    AgencyType,
+    Gender,
+    Participant,
+    ParticipantMerge,
+    Region,
+)
 from participants.normalize import clean_text, fold
 
 logger = logging.getLogger(__name__)
@@ -208,3 +217,183 @@ def participant_update(
     participant.save(update_fields=[*changed, "name_key", "email_key", "updated_at"])
     logger.info("participant %s updated (%s) by %s", participant.pk, ", ".join(changed), actor)
     return participant
+
+
+class ParticipantMergeError(Exception):
+    """Two participant records cannot be merged as asked; the message says why and what to do."""
+
+
+# Fields of the kept record filled from the merged one when blank on the kept one.
+_MERGE_FILLED = ("middle_name", "birth_year", "position", "region", "email", "phone", "disability")
+# A stronger status wins when two enrolments of one person in one session are combined.
+_STATUS_RANK = {"withdrawn": 0, "waitlisted": 1, "registered": 2, "confirmed": 3}
+
+
+def _merge_snapshot(person: Participant) -> dict[str, Any]:
+    """Return a merged-away record's fields as plain JSON values."""
+    return {
+        "last_name": person.last_name,
+        "first_name": person.first_name,
+        "middle_name": person.middle_name,
+        "gender": person.gender.code,
+        "birth_year": person.birth_year,
+        "agency": person.agency.name,
+        "position": person.position,
+        "region": person.region.name if person.region_id else None,
+        "email": person.email,
+        "phone": person.phone,
+        "disability": person.disability,
+        "consent": person.consent,
+        "consent_at": person.consent_at.isoformat() if person.consent_at else None,
+        "created_at": person.created_at.isoformat() if person.created_at else None,
+    }
+
+
+def _combine_enrolments(
+    pairs: list[tuple[Any, Any]], keep: Participant, merge: Participant
+) -> list[dict[str, Any]]:
+    """Fold each pair (keep's, merge's) of enrolments in one session into one; return a record.
+
+    The enrolment with more information stays; the other's scores and attendance marks fill only
+    what the staying one lacks, its certificates (revoked ones) move over, and it is deleted.
+    """
+    from certificates.models import Certificate
+    from trainings.models import Attendance
+
+    ids = [e.pk for pair in pairs for e in pair]
+    marks: dict[int, dict[int, Any]] = defaultdict(dict)
+    for mark in Attendance.objects.filter(enrolment_id__in=ids):
+        marks[mark.enrolment_id][mark.day_id] = mark
+    valid: dict[int, int] = defaultdict(int)
+    for enrolment_id in Certificate.objects.filter(enrolment_id__in=ids, revoked=False).values_list(
+        "enrolment_id", flat=True
+    ):
+        valid[enrolment_id] += 1
+
+    combined = []
+    for kept_one, merged_one in pairs:
+        session = kept_one.session
+        if valid[kept_one.pk] and valid[merged_one.pk]:
+            raise ParticipantMergeError(
+                f"Both records hold a valid certificate for session {session.code}: revoke one "
+                "of them, then merge again."
+            )
+        for name in ("pre_score", "post_score"):
+            a, b = getattr(kept_one, name), getattr(merged_one, name)
+            if a is not None and b is not None and a != b:
+                label = name.replace("_", "-")
+                raise ParticipantMergeError(
+                    f"The two records have different {label}s in session {session.code} "
+                    f"({a} and {b}): correct the wrong one, then merge again."
+                )
+
+        def information(e: Any) -> tuple[int, int, int, int]:
+            scores = (e.pre_score is not None) + (e.post_score is not None)
+            keep_first = e.participant_id == keep.pk
+            return (valid[e.pk], len(marks[e.pk]), scores, keep_first)
+
+        stays, goes = sorted((kept_one, merged_one), key=information, reverse=True)
+        for name in ("pre_score", "post_score"):
+            if getattr(stays, name) is None:
+                setattr(stays, name, getattr(goes, name))
+        if _STATUS_RANK.get(goes.status, 0) > _STATUS_RANK.get(stays.status, 0):
+            stays.status = goes.status
+        moved_marks = [m.pk for d, m in marks[goes.pk].items() if d not in marks[stays.pk]]
+        Attendance.objects.filter(pk__in=moved_marks).update(enrolment=stays)
+        Certificate.objects.filter(enrolment=goes).update(enrolment=stays)
+        combined.append(
+            {
+                "session": session.code,
+                "kept_enrolment": stays.pk,
+                "deleted_enrolment": goes.pk,
+                "deleted_was": "merged" if goes.participant_id == merge.pk else "kept",
+                "deleted_scores": [
+                    str(s) if s is not None else None for s in (goes.pre_score, goes.post_score)
+                ],
+                "deleted_status": goes.status,
+            }
+        )
+        goes.delete()
+        stays.participant = keep
+        stays.full_clean()
+        stays.save()
+    return combined
+
+
+@transaction.atomic
+def participant_merge(
+    *, keep: Participant, merge: Participant, actor: Any = None
+) -> ParticipantMerge:
+    """Merge ``merge`` into ``keep``: move every enrolment, fill keep's blanks, record, delete.
+
+    Where both are enrolled in one session the enrolments are combined into one; refuses (with
+    ParticipantMergeError, changing nothing) two valid certificates or two different scores there.
+    """
+    from trainings.models import Enrolment
+
+    if keep.pk is None or merge.pk is None or keep.pk == merge.pk:
+        raise ParticipantMergeError("Choose two different participants to merge.")
+    locked = {
+        p.pk: p
+        for p in Participant.objects.select_for_update()
+        .select_related("gender", "agency", "region")
+        .filter(pk__in=[keep.pk, merge.pk])
+    }
+    if len(locked) != 2:
+        raise ParticipantMergeError(
+            "One of the two participants no longer exists: reload the page and choose again."
+        )
+    kept, merged = locked[keep.pk], locked[merge.pk]
+    snapshot = _merge_snapshot(merged)
+
+    enrolments = list(
+        Enrolment.objects.select_for_update()
+        .select_related("session")
+        .filter(participant_id__in=[kept.pk, merged.pk])
+        .order_by("pk")
+    )
+    by_session: dict[int, dict[int, Any]] = defaultdict(dict)
+    for enrolment in enrolments:
+        by_session[enrolment.session_id][enrolment.participant_id] = enrolment
+    pairs = [(s[kept.pk], s[merged.pk]) for s in by_session.values() if len(s) == 2]
+    only_merged = [s[merged.pk].pk for s in by_session.values() if len(s) == 1 and merged.pk in s]
+    snapshot["combined"] = _combine_enrolments(pairs, kept, merged)
+    Enrolment.objects.filter(pk__in=only_merged).update(participant=kept)
+    snapshot["enrolments_moved"] = sorted(
+        only_merged
+        + [c["kept_enrolment"] for c in snapshot["combined"] if c["deleted_was"] == "kept"]
+    )
+
+    # Earlier merges into the merged-away record now belong to the kept one.
+    ParticipantMerge.objects.filter(kept=merged).update(kept=kept)
+
+    filled = []
+    for name in _MERGE_FILLED:
+        if getattr(kept, name) in ("", None) and getattr(merged, name) not in ("", None):
+            setattr(kept, name, getattr(merged, name))
+            filled.append(name)
+    if kept.gender.code == "undisclosed" and merged.gender.code != "undisclosed":
+        kept.gender = merged.gender
+        filled.append("gender")
+    if not kept.consent and merged.consent:
+        kept.consent, kept.consent_at = True, merged.consent_at
+        filled.extend(["consent", "consent_at"])
+    if kept.email_key and merged.email_key and kept.email_key != merged.email_key:
+        snapshot["email_not_kept"] = merged.email
+    snapshot["filled"] = filled
+
+    merged_id = merged.pk
+    merged.delete()  # before saving kept: the email it may pass on is unique
+    if filled:
+        _participant_validate(kept)
+        kept.save()
+    record = ParticipantMerge(
+        kept=kept,
+        merged_id=merged_id,
+        merged_snapshot=snapshot,
+        merged_by=actor if isinstance(actor, get_user_model()) else None,
+    )
+    record.full_clean()
+    record.save()
+    logger.info("participant %s merged into %s by %s", merged_id, kept.pk, actor)
+    return record
