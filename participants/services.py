@@ -335,7 +335,7 @@ def participant_merge(
         raise ParticipantMergeError("Choose two different participants to merge.")
     locked = {
         p.pk: p
-        for p in Participant.objects.select_for_update()
+        for p in Participant.objects.select_for_update(of=("self",))
         .select_related("gender", "agency", "region")
         .filter(pk__in=[keep.pk, merge.pk])
     }
@@ -347,7 +347,7 @@ def participant_merge(
     snapshot = _merge_snapshot(merged)
 
     enrolments = list(
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .select_related("session")
         .filter(participant_id__in=[kept.pk, merged.pk])
         .order_by("pk")
