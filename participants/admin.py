@@ -1,18 +1,31 @@
 """Admin for participants, their agencies and the reference lists that describe them."""
 
+import json
 from functools import reduce
 from operator import or_
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Count, Model, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from import_export.admin import ExportMixin
 
-from participants.models import Agency, AgencyType, Gender, Participant, Region
+from participants.duplicates import suggestions_among
+from participants.models import (
+    Agency,
+    AgencyType,
+    Gender,
+    Participant,
+    ParticipantMerge,
+    Region,
+)
 from participants.normalize import email_key, fold
+from participants.services import ParticipantMergeError, participant_merge
 from trainings.admin_import import BilimImportExportMixin
 
 
@@ -165,6 +178,7 @@ class ParticipantAdmin(BilimImportExportMixin, ExportMixin, FoldedSearchMixin, a
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     export_resources = (("trainings.admin_import.ParticipantExportResource", "Participants"),)
+    actions = ("merge_two",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -181,3 +195,86 @@ class ParticipantAdmin(BilimImportExportMixin, ExportMixin, FoldedSearchMixin, a
     @admin.display(description="enrolments", ordering="enrolment_count")
     def enrolment_count(self, participant: Participant) -> int:
         return participant.enrolment_count
+
+    @admin.action(
+        description="Merge the two selected participants", permissions=["change", "delete"]
+    )
+    def merge_two(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Ask which of two records to keep, then merge the other into it."""
+        people = list(queryset.order_by("pk"))
+        if len(people) != 2:
+            self.message_user(
+                request,
+                f"Select exactly two participants to merge ({len(people)} selected).",
+                messages.WARNING,
+            )
+            return None
+        if request.POST.get("post") == "yes":
+            by_pk = {str(p.pk): p for p in people}
+            keep_pk = request.POST.get("keep", "")
+            if keep_pk not in by_pk:
+                self.message_user(request, "Choose the record to keep.", messages.ERROR)
+                return None
+            keep = by_pk.pop(keep_pk)
+            (merge,) = by_pk.values()
+            try:
+                record = participant_merge(keep=keep, merge=merge, actor=request.user)
+            except ParticipantMergeError as exc:
+                self.message_user(request, f"Nothing was merged: {exc}", messages.ERROR)
+                return None
+            snapshot = record.merged_snapshot
+            self.message_user(
+                request,
+                f"{merge.full_name} (#{merge.pk}) merged into {keep.full_name} (#{keep.pk}): "
+                f"{len(snapshot['enrolments_moved'])} enrolment(s) moved, "
+                f"{len(snapshot['combined'])} combined.",
+                messages.SUCCESS,
+            )
+            return None
+        suggestion = next(iter(suggestions_among(people)), None)
+        # Keep by default the record with more enrolments, then the older one.
+        default = max(people, key=lambda p: (p.enrolment_count, -p.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge two participants",
+            "opts": self.model._meta,
+            "people": people,
+            "default_keep": default,
+            "suggestion": suggestion,
+            "selected": [p.pk for p in people],
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/participants/merge_confirmation.html", context)
+
+
+@admin.register(ParticipantMerge)
+class ParticipantMergeAdmin(admin.ModelAdmin):
+    """The record of merges: read only, since a merge is history."""
+
+    list_display = ("merged_at", "kept", "merged_id", "merged_name", "merged_by")
+    list_select_related = ("kept", "merged_by")
+    date_hierarchy = "merged_at"
+    fields = ("kept", "merged_id", "merged_by", "merged_at", "snapshot")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.display(description="merged record")
+    def merged_name(self, merge: ParticipantMerge) -> str:
+        snapshot = merge.merged_snapshot
+        return " ".join(
+            snapshot.get(k) or "" for k in ("last_name", "first_name", "middle_name")
+        ).strip()
+
+    @admin.display(description="snapshot of the merged record")
+    def snapshot(self, merge: ParticipantMerge) -> str:
+        return format_html(
+            "<pre>{}</pre>", json.dumps(merge.merged_snapshot, ensure_ascii=False, indent=2)
+        )

@@ -1,6 +1,9 @@
 """Duplicate suggestions: likely one person that the automatic same-person rule does not catch."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -156,3 +159,28 @@ def test_suggestions_read_the_participants_in_one_query(count):
 
     assert len(queries) == 1
     assert len(names) == count
+
+
+def test_duplicates_command_prints_one_suggestion_a_line():
+    a = person("Осмонова", "Айгүл")
+    b = person("Osmonova", "Aigul")
+    c = person("Токтогулов", "Нурлан", birth_year=None)
+    d = person("Токтагулов", "Нурлан")
+    out = StringIO()
+
+    call_command("duplicates", "--limit", "1", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1
+    score, first, second, reasons = lines[0].split("  ")
+    assert float(score) > 0
+    assert (first, second) == (f"{a.pk} Осмонова Айгүл", f"{b.pk} Osmonova Aigul")
+    assert reasons.startswith(OTHER_ALPHABET)
+    out = StringIO()
+    call_command("duplicates", stdout=out)
+    assert f"{c.pk} Токтогулов Нурлан  {d.pk} Токтагулов Нурлан" in out.getvalue()
+
+
+def test_duplicates_command_refuses_a_limit_below_one():
+    with pytest.raises(CommandError, match="limit"):
+        call_command("duplicates", "--limit", "0")

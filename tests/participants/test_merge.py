@@ -1,8 +1,12 @@
 """Merging two participant records into one: enrolments kept, blanks filled, the merge recorded."""
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import Certificate
@@ -239,3 +243,97 @@ def test_statistics_count_the_same_participations_and_one_participant_fewer(pair
     after = summary(Filters())
     assert (after["participations"], after["participants"]) == (3, 1)
     assert after["by_gender"]["female"]["participations"] == 3
+
+
+def test_merge_participants_command_merges_and_says_what_moved(pair):
+    keep, merge = pair
+    EnrolmentFactory(participant=merge)
+    out = StringIO()
+
+    call_command("merge_participants", "--keep", keep.pk, "--merge", merge.pk, stdout=out)
+
+    assert out.getvalue().strip() == (
+        f"merged #{merge.pk} into #{keep.pk} Осмонова Айгүл: 1 enrolment(s) moved, 0 combined"
+    )
+    assert keep.enrolments.count() == 1
+    assert ParticipantMerge.objects.get().merged_by is None
+
+
+def test_merge_participants_command_reports_a_missing_id_and_a_refusal(pair):
+    keep, _ = pair
+
+    with pytest.raises(CommandError, match="no participant has the id 999999"):
+        call_command("merge_participants", "--keep", keep.pk, "--merge", 999999)
+    with pytest.raises(CommandError, match="two different"):
+        call_command("merge_participants", "--keep", keep.pk, "--merge", keep.pk)
+
+    assert Participant.objects.count() == 2
+
+
+CHANGELIST = "admin:participants_participant_changelist"
+
+
+def act(client, people, **extra):
+    data = {"action": "merge_two", ACTION_CHECKBOX_NAME: [p.pk for p in people], **extra}
+    return client.post(reverse(CHANGELIST), data)
+
+
+def test_admin_action_asks_which_record_to_keep_before_merging(admin_client, pair):
+    keep, merge = pair
+    EnrolmentFactory(participant=keep)
+
+    response = act(admin_client, [keep, merge])
+
+    assert response.status_code == 200
+    assert response.template_name == "admin/participants/merge_confirmation.html"
+    page = response.content.decode()
+    assert "same name in another alphabet" in page
+    assert f'value="{keep.pk}" id="keep-{keep.pk}"\n             checked' in page
+    assert Participant.objects.count() == 2
+
+
+def test_admin_action_merges_into_the_chosen_record_and_records_the_user(admin_client, pair):
+    keep, merge = pair
+    moved = EnrolmentFactory(participant=keep)
+
+    response = act(admin_client, [keep, merge], post="yes", keep=merge.pk)
+
+    assert response.status_code == 302
+    assert list(Participant.objects.values_list("pk", flat=True)) == [merge.pk]
+    moved.refresh_from_db()
+    assert moved.participant_id == merge.pk
+    record = ParticipantMerge.objects.get()
+    assert (record.merged_id, record.merged_by.username) == (keep.pk, "admin")
+    messages = [str(m) for m in admin_client.get(reverse(CHANGELIST)).context["messages"]]
+    assert any("1 enrolment(s) moved" in m for m in messages)
+
+
+def test_admin_action_refuses_other_than_two_and_reports_a_refused_merge(admin_client, pair):
+    keep, merge = pair
+    session = SessionFactory()
+    EnrolmentFactory(participant=keep, session=session, pre_score=Decimal(10))
+    EnrolmentFactory(participant=merge, session=session, pre_score=Decimal(20))
+
+    act(admin_client, [keep])
+    response = act(admin_client, [keep, merge], post="yes", keep=keep.pk)
+
+    assert response.status_code == 302
+    messages = [str(m) for m in admin_client.get(reverse(CHANGELIST)).context["messages"]]
+    assert any("Select exactly two" in m for m in messages)
+    assert any(m.startswith("Nothing was merged: The two records have different") for m in messages)
+    assert Participant.objects.count() == 2
+
+
+def test_merge_history_is_read_only_in_the_admin(admin_client, pair):
+    keep, merge = pair
+    record = participant_merge(keep=keep, merge=merge)
+
+    listing = admin_client.get(reverse("admin:participants_participantmerge_changelist"))
+    detail = admin_client.get(
+        reverse("admin:participants_participantmerge_change", args=[record.pk])
+    )
+    add = admin_client.get(reverse("admin:participants_participantmerge_add"))
+
+    assert "Osmonova Aigul Bakytovna" in listing.content.decode()
+    assert "a.osmonova@donor.org" in detail.content.decode()
+    assert add.status_code == 403
