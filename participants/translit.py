@@ -11,6 +11,7 @@ Deliberately not collapsed: vowels that differ in the Latin spelling itself ("Us
 feminine "-a" of a surname ("Иванов" and "Иванова" are two keys).
 """
 
+import functools
 import re
 import unicodedata
 
@@ -96,6 +97,8 @@ def _strip_accents(text: str) -> str:
     return "".join(out)
 
 
+# Names repeat a great deal (first names above all): each spelling is worked out once.
+@functools.lru_cache(maxsize=65536)
 def latin_key(text: str) -> str:
     """Return a folded Latin key of a name on which its common spellings compare equal."""
     latin = _strip_accents(fold(text)).translate(_TRANSLITERATE)
