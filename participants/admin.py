@@ -196,9 +196,15 @@ class ParticipantAdmin(BilimImportExportMixin, ExportMixin, FoldedSearchMixin, a
     def enrolment_count(self, participant: Participant) -> int:
         return participant.enrolment_count
 
-    @admin.action(
-        description="Merge the two selected participants", permissions=["change", "delete"]
-    )
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        """Let whoever may change participants merge them: organisers review duplicates.
+
+        Not the delete permission, which organisers lack: a merge deletes only a record that it
+        copies into the merge history, and moves everything that hung on it.
+        """
+        return self.has_change_permission(request)
+
+    @admin.action(description="Merge the two selected participants", permissions=["merge"])
     def merge_two(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         """Ask which of two records to keep, then merge the other into it."""
         people = list(queryset.order_by("pk"))

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from tests.factories import (
     gender,
     region,
 )
+from trainings import roles
 from trainings.models import Attendance, Enrolment
 
 pytestmark = pytest.mark.django_db
@@ -337,3 +339,19 @@ def test_merge_history_is_read_only_in_the_admin(admin_client, pair):
     assert "Osmonova Aigul Bakytovna" in listing.content.decode()
     assert "a.osmonova@donor.org" in detail.content.decode()
     assert add.status_code == 403
+
+
+def test_an_organiser_may_merge_in_the_admin_and_a_trainer_may_not(client, pair):
+    keep, merge = pair
+    organiser, trainer = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    organiser.groups.add(Group.objects.get(name=roles.ORGANISER))
+    trainer.groups.add(Group.objects.get(name=roles.TRAINER))
+
+    client.force_login(trainer)
+    act(client, [keep, merge], post="yes", keep=keep.pk)
+    assert Participant.objects.count() == 2
+
+    client.force_login(organiser)
+    act(client, [keep, merge], post="yes", keep=keep.pk)
+    assert list(Participant.objects.values_list("pk", flat=True)) == [keep.pk]
+    assert ParticipantMerge.objects.get().merged_by == organiser
