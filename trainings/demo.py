@@ -35,7 +35,7 @@ from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
 
 DEMO_PREFIX = "DEMO-"
 SEED = 2024
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+SIGN_IN_URL = "http://127.0.0.1:8000/accounts/login/"
 
 
 class DemoError(Exception):

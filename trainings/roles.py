@@ -19,6 +19,7 @@ _GRANTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         **{("participants", m): ("view",) for m in ("gender", "agencytype", "region")},
         ("participants", "agency"): ("view", "add", "change"),
         ("participants", "participant"): ("view", "add", "change"),
+        ("participants", "participantmerge"): ("view",),
         **{("trainings", m): ("view", "add", "change") for m in _RECORDS["trainings"]},
         ("certificates", "certificate"): ("view", "add", "change"),
     },
@@ -27,12 +28,16 @@ _GRANTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("trainings", "enrolment"): ("view", "change"),
         ("trainings", "attendance"): ("view", "add", "change"),
     },
-    ME_OFFICER: {(app, m): ("view",) for app, models in _RECORDS.items() for m in models},
+    ME_OFFICER: {
+        **{(app, m): ("view",) for app, models in _RECORDS.items() for m in models},
+        ("participants", "participantmerge"): ("view",),
+    },
     ADMINISTRATOR: {
         (app, m): ("view", "add", "change", "delete")
         for app, models in _RECORDS.items()
         for m in models
-    },
+    }
+    | {("participants", "participantmerge"): ("view",)},
 }
 
 

@@ -191,7 +191,7 @@ class TestTheSeededProgramme:
             assert user.is_staff
             assert user.is_superuser == (role == roles.ADMINISTRATOR)
             assert Client().login(username=username, password=password)
-        assert "http://127.0.0.1:8000/admin/" in seeded
+        assert "http://127.0.0.1:8000/accounts/login/" in seeded
 
     def test_completed_sessions_have_certificates_in_their_own_language(self, seeded):
         design = CertificateDesign.objects.get()

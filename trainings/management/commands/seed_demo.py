@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trainings.demo import ADMIN_URL, DEMO_PREFIX, DemoError, demo_seed
+from trainings.demo import DEMO_PREFIX, SIGN_IN_URL, DemoError, demo_seed
 
 
 class Command(BaseCommand):
@@ -35,4 +35,4 @@ class Command(BaseCommand):
             demo = login.user
             password = demo.password if login.password_works else "(changed since the demo set it)"
             self.stdout.write(f"  {demo.username:<{width}}  /  {password:<16}  {demo.role}")
-        self.stdout.write(f"Sign in at {ADMIN_URL}")
+        self.stdout.write(f"Sign in at {SIGN_IN_URL}")
