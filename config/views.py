@@ -4,7 +4,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -18,14 +17,6 @@ START_PAGES = {
     roles.TRAINER: "home_trainer",
     roles.ME_OFFICER: "home_me",
     roles.ADMINISTRATOR: "home_administrator",
-}
-
-# The model's status labels are English only; the pages show them in the reader's language.
-STATUS_LABELS = {
-    Session.Status.PLANNED: _("Planned"),
-    Session.Status.OPEN: _("Open for registration"),
-    Session.Status.COMPLETED: _("Completed"),
-    Session.Status.CANCELLED: _("Cancelled"),
 }
 
 # How many sessions each list on a start page shows; the admin lists the rest.
@@ -45,14 +36,6 @@ def _with_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
         ),
         day_count=Count("days", distinct=True),
     )
-
-
-def _labelled(sessions: QuerySet[Session]) -> list[Session]:
-    """Evaluate the sessions and give each its status label in the reader's language."""
-    rows = list(sessions)
-    for session in rows:
-        session.status_label = STATUS_LABELS.get(session.status, session.status)
-    return rows
 
 
 class HomeView(LoginRequiredMixin, View):
@@ -81,7 +64,7 @@ class OrganiserHomeView(RoleRequiredMixin, TemplateView):
         )
         recent = sessions.filter(end_date__lt=today).order_by("-end_date", "code")[:LIST_LIMIT]
         return super().get_context_data(
-            today=today, upcoming=_labelled(upcoming), recent=_labelled(recent), **kwargs
+            today=today, upcoming=list(upcoming), recent=list(recent), **kwargs
         )
 
 
@@ -98,7 +81,7 @@ class TrainerHomeView(RoleRequiredMixin, TemplateView):
             days
         )
         # One query (and one for the days) whichever lists are empty: a trainer has few sessions.
-        sessions = _labelled(mine.order_by("start_date", "code"))
+        sessions = list(mine.order_by("start_date", "code"))
         upcoming = [s for s in sessions if s.end_date >= today]
         past = [s for s in reversed(sessions) if s.end_date < today][:LIST_LIMIT]
         return super().get_context_data(today=today, upcoming=upcoming, past=past, **kwargs)

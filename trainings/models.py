@@ -8,6 +8,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -47,15 +48,15 @@ class Session(models.Model):
     """One run of a course, on explicit training days."""
 
     class Format(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        ONLINE = "online", "Online"
-        HYBRID = "hybrid", "Hybrid"
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        OPEN = "open", "Open for registration"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open for registration")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     code = models.CharField(max_length=40, unique=True)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
@@ -175,10 +176,10 @@ class Enrolment(models.Model):
     """A participant in a session, with their attendance and test scores."""
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", "Registered"
-        WAITLISTED = "waitlisted", "Waitlisted"
-        CONFIRMED = "confirmed", "Confirmed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        REGISTERED = "registered", _("Registered")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     # Enrolments that count as participations (domain.md: withdrawn and waitlisted excluded).
     COUNTED = (Status.REGISTERED, Status.CONFIRMED)
