@@ -35,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from imports_and_stats import ROOT, emit, note, ratio, seconds  # noqa: E402
+from imports_and_stats import ROOT, emit, note, ratio, seconds, sqlite_database  # noqa: E402
 
 SEED = 20251001
 LAST_NAMES = [
@@ -56,19 +56,7 @@ MIDDLE_NAMES = ["Жеңишбековна", "Өмүрбекович", "Сүйү�
 
 def open_database(out: Path, keep: bool):
     """Point Django at a fresh SQLite file of the benchmark's own; return a clean-up."""
-    path = out / "certificates.sqlite3"
-    for stale in (path, path.with_name(path.name + "-journal")):
-        stale.unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        if not keep:
-            path.unlink(missing_ok=True)
-
-    return drop
+    return sqlite_database(out / "certificates.sqlite3", keep)
 
 
 def setup_django() -> None:

@@ -87,7 +87,11 @@ def open_database(out: Path, keep: bool) -> tuple[str, Callable[[], None]]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://", "pgsql://")):
         return "postgresql", _postgres_database(url, keep)
-    path = out / "bench.sqlite3"
+    return "sqlite", sqlite_database(out / "bench.sqlite3", keep)
+
+
+def sqlite_database(path: Path, keep: bool) -> Callable[[], None]:
+    """Point Django at a fresh SQLite file; return the clean-up that removes it unless kept."""
     for stale in (path, path.with_name(path.name + "-journal")):
         stale.unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
@@ -99,7 +103,7 @@ def open_database(out: Path, keep: bool) -> tuple[str, Callable[[], None]]:
         if not keep:
             path.unlink(missing_ok=True)
 
-    return "sqlite", drop
+    return drop
 
 
 def _postgres_database(url: str, keep: bool) -> Callable[[], None]:
