@@ -1,6 +1,7 @@
 """The public verification page: anyone holding a certificate's code can check it."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -57,6 +58,7 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return _noindex(response)
 
 
+@method_decorator(login_not_required, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class CertificateVerifyView(View):
     """Show whether a certificate is valid or revoked, with only what the paper shows."""
@@ -97,6 +99,7 @@ class CertificateVerifyView(View):
         return _noindex(render(request, "certificates/verify.html", context))
 
 
+@method_decorator(login_not_required, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class CertificateLookupView(View):
     """Take a code typed from paper (?code=...) to its verification page, or ask for one."""

@@ -102,6 +102,10 @@ class Session(models.Model):
         related_name="sessions",
         help_text="Without one, the default design.",
     )
+    # Public registration: open while registration_open is set; the token makes the link
+    # unguessable and survives closing and reopening, so a shared link keeps working.
+    registration_open = models.BooleanField(default=False)
+    registration_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from trainings import roles
 from trainings.models import Session
@@ -68,3 +69,44 @@ class RoleRequiredMixin(LoginRequiredMixin):
             # Signed in without the role: LoginRequiredMixin answers 403 rather than a login loop.
             return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
+
+
+# Every role: pages that read only (M&E officers read everything).
+ALL_ROLES = (roles.ORGANISER, roles.TRAINER, roles.ME_OFFICER, roles.ADMINISTRATOR)
+# The roles that plan sessions and register participants.
+PLANNERS = (roles.ORGANISER, roles.ADMINISTRATOR)
+# The roles that see participants' data across sessions.
+READERS = (roles.ORGANISER, roles.ME_OFFICER, roles.ADMINISTRATOR)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class SessionAccessMixin(RoleRequiredMixin):
+    """Load ``self.session`` from the URL's ``code`` among the sessions the user may see.
+
+    Another trainer's session answers 404 (its existence is not confirmed). A view that changes
+    the session (``changes = True``, or any POST) also needs ``can_change_session``; without it
+    the answer is 403, so M&E officers read and never write.
+    """
+
+    roles = ALL_ROLES
+    changes = False
+    session_queryset_related: tuple[str, ...] = ("course", "region")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated or not roles_of(request.user) & set(self.roles):
+            return self.handle_no_permission()
+        self.session = get_object_or_404(
+            sessions_for(request.user).select_related(*self.session_queryset_related),
+            code=kwargs["code"],
+        )
+        writes = self.changes or request.method not in SAFE_METHODS
+        self.can_change = can_change_session(request.user, self.session)
+        if writes and not self.can_change:
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("session", self.session)
+        kwargs.setdefault("can_change", self.can_change)
+        return super().get_context_data(**kwargs)

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from participants.models import Region
 from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
@@ -252,6 +253,9 @@ def session_update(*, session: Session, actor: Any = None, **changes: Any) -> Se
         TrainingDay.objects.bulk_create(TrainingDay(session=session, date=d) for d in add)
     if trainers is not None:
         session.trainers.set(trainers)
+    if "capacity" in changes:
+        # More seats (or no limit any more) move the waitlist up.
+        waitlist_promote(session=session, actor=actor)
     return session
 
 
@@ -337,3 +341,108 @@ def attendance_set(
     Attendance.objects.bulk_create(new)
     Attendance.objects.bulk_update(changed, ["present"])
     return counts
+
+
+# --- enrolments: capacity and the waitlist -------------------------------------------------------
+
+
+def _locked_session(session: Session) -> Session:
+    """Lock the session's row so that concurrent registrations count seats one after another."""
+    return Session.objects.select_for_update().get(pk=session.pk)
+
+
+def _seats_taken(session: Session) -> int:
+    return Enrolment.objects.filter(session=session, status__in=Enrolment.COUNTED).count()
+
+
+def _status_for_new_seat(session: Session) -> str:
+    if session.capacity is not None and _seats_taken(session) >= session.capacity:
+        return Enrolment.Status.WAITLISTED
+    return Enrolment.Status.REGISTERED
+
+
+@transaction.atomic
+def enrolment_create(
+    *, session: Session, participant: Any, actor: Any = None
+) -> tuple[Enrolment, bool]:
+    """Enrol a participant, on the waitlist when the session is full; return (enrolment, created).
+
+    A person already enrolled keeps their enrolment (created is False); a withdrawn one is taken
+    back, again on the waitlist when the session is full. Cancelled sessions take nobody.
+    """
+    session = _locked_session(session)
+    if session.status == Session.Status.CANCELLED:
+        raise ValidationError(
+            _("%(code)s is cancelled: nobody can be enrolled.") % {"code": session.code}
+        )
+    enrolment = Enrolment.objects.filter(session=session, participant=participant).first()
+    if enrolment is not None:
+        if enrolment.status != Enrolment.Status.WITHDRAWN:
+            return enrolment, False
+        enrolment.status = _status_for_new_seat(session)
+        enrolment.save(update_fields=["status", "updated_at"])
+        return enrolment, False
+    enrolment = Enrolment(
+        session=session, participant=participant, status=_status_for_new_seat(session)
+    )
+    enrolment.full_clean(exclude=["session", "participant"], validate_unique=False)
+    enrolment.save()
+    return enrolment, True
+
+
+@transaction.atomic
+def waitlist_promote(*, session: Session, actor: Any = None) -> list[Enrolment]:
+    """Move waitlisted enrolments up, first come first served, while seats are free.
+
+    Returns the enrolments moved up.
+    """
+    session = _locked_session(session)
+    waiting = (
+        Enrolment.objects.filter(session=session, status=Enrolment.Status.WAITLISTED)
+        .select_related("participant")
+        .order_by("created_at", "pk")
+    )
+    if session.capacity is not None:
+        free = session.capacity - _seats_taken(session)
+        if free <= 0:
+            return []
+        waiting = waiting[:free]
+    promoted = list(waiting)
+    for enrolment in promoted:
+        enrolment.status = Enrolment.Status.REGISTERED
+    Enrolment.objects.bulk_update(promoted, ["status", "updated_at"])
+    return promoted
+
+
+@transaction.atomic
+def enrolment_status_set(
+    *, enrolment: Enrolment, status: str, actor: Any = None
+) -> tuple[Enrolment, list[Enrolment]]:
+    """Change an enrolment's status; a seat given up moves the waitlist up.
+
+    Returns the enrolment and the enrolments moved up from the waitlist. Taking a seat
+    (registered or confirmed) is refused while the session is full, except for the waitlist's
+    own promotion.
+    """
+    if status not in Enrolment.Status.values:
+        raise ValidationError({"status": _("Unknown status: %(status)s") % {"status": status}})
+    session = _locked_session(enrolment.session)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    before = enrolment.status
+    if status == before:
+        return enrolment, []
+    takes_seat = status in Enrolment.COUNTED and before not in Enrolment.COUNTED
+    if takes_seat and session.capacity is not None and _seats_taken(session) >= session.capacity:
+        raise ValidationError(
+            _(
+                "%(code)s is full (%(capacity)s seats): "
+                "withdraw someone first or raise the capacity."
+            )
+            % {"code": session.code, "capacity": session.capacity}
+        )
+    enrolment.status = status
+    enrolment.save(update_fields=["status", "updated_at"])
+    promoted: list[Enrolment] = []
+    if before in Enrolment.COUNTED and status not in Enrolment.COUNTED:
+        promoted = waitlist_promote(session=session, actor=actor)
+    return enrolment, promoted
