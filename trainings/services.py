@@ -30,6 +30,9 @@ SESSION_FIELDS = frozenset(
         "max_score",
         "pass_mark",
         "min_attendance",
+        "training_hours",
+        "certificate_language",
+        "certificate_design",
     }
 )
 
@@ -127,6 +130,26 @@ def course_create(
     return course
 
 
+# The fields course_update accepts; the code names the course in files and stays as it is.
+COURSE_FIELDS = frozenset({"title", "thematic_area", "pass_mark", "min_attendance", "assessed"})
+
+
+@transaction.atomic
+def course_update(*, course: Course, actor: Any = None, **changes: Any) -> Course:
+    """Change a course's title, thematic area, assessment and default thresholds.
+
+    Sessions already planned keep their own pass mark and minimum attendance.
+    """
+    unknown = set(changes) - COURSE_FIELDS
+    if unknown:
+        raise TypeError(f"course_update() got unknown fields: {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(course, name, value)
+    course.full_clean()
+    course.save()
+    return course
+
+
 # --- sessions and their training days ------------------------------------------------------------
 
 
@@ -147,6 +170,9 @@ def session_create(
     max_score: Decimal = Decimal(100),
     pass_mark: int | None = None,
     min_attendance: int | None = None,
+    training_hours: int | None = None,
+    certificate_language: str = "en",
+    certificate_design: Any = None,
     trainers: Iterable[Any] = (),
     actor: Any = None,
 ) -> Session:
@@ -169,6 +195,9 @@ def session_create(
         max_score=max_score,
         pass_mark=course.pass_mark if pass_mark is None else pass_mark,
         min_attendance=course.min_attendance if min_attendance is None else min_attendance,
+        training_hours=training_hours,
+        certificate_language=certificate_language,
+        certificate_design=certificate_design,
     )
     session.full_clean()
     _check_length(session)
@@ -256,6 +285,59 @@ def session_update(*, session: Session, actor: Any = None, **changes: Any) -> Se
     if "capacity" in changes:
         # More seats (or no limit any more) move the waitlist up.
         waitlist_promote(session=session, actor=actor)
+    return session
+
+
+# What a copy of a session takes over from the original (trainers are copied separately).
+COPIED_FIELDS = (
+    "course",
+    "title",
+    "region",
+    "venue",
+    "format",
+    "language",
+    "capacity",
+    "max_score",
+    "pass_mark",
+    "min_attendance",
+    "training_hours",
+    "certificate_language",
+    "certificate_design",
+)
+
+
+@transaction.atomic
+def session_copy(*, session: Session, code: str, start_date: dt.date, actor: Any = None) -> Session:
+    """Plan a new run of a session: same course, place, settings and trainers, new dates.
+
+    The copy lasts as long as the original, starts planned, and has no enrolments.
+    """
+    copy = Session(
+        code=code,
+        start_date=start_date,
+        end_date=start_date + (session.end_date - session.start_date),
+        status=Session.Status.PLANNED,
+        **{name: getattr(session, name) for name in COPIED_FIELDS},
+    )
+    copy.full_clean()
+    _check_length(copy)
+    copy.save()
+    trainers = list(session.trainers.all())
+    if trainers:
+        copy.trainers.set(trainers)
+    session_days_default(session=copy)
+    return copy
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, actor: Any = None) -> Session:
+    """Cancel a session; its enrolments stay recorded but stop counting in the statistics."""
+    session = _locked_session(session)
+    if session.status == Session.Status.CANCELLED:
+        return session
+    session.status = Session.Status.CANCELLED
+    session.full_clean()
+    session.save(update_fields=["status", "updated_at"])
     return session
 
 
