@@ -194,14 +194,15 @@ class ParticipantMergeView(RoleRequiredMixin, View):
             "kept": keep.full_name,
             "kept_id": keep.pk,
         }
-        text += " " + ngettext("%(count)d enrolment moved", "%(count)d enrolments moved", moved) % {
-            "count": moved
-        }
-        text += ", " + ngettext(
-            "%(count)d combined with one in the same session.",
-            "%(count)d combined with ones in the same sessions.",
-            combined,
-        ) % {"count": combined}
+        text += " " + ngettext(
+            "%(count)d enrolment moved.", "%(count)d enrolments moved.", moved
+        ) % {"count": moved}
+        if combined:
+            text += " " + ngettext(
+                "%(count)d enrolment combined with one in the same session.",
+                "%(count)d enrolments combined with ones in the same sessions.",
+                combined,
+            ) % {"count": combined}
         messages.success(request, text)
         return redirect("participants:participant_detail", pk=keep.pk)
 

@@ -400,3 +400,21 @@ def test_merge_page_needs_two_existing_different_people(client, organiser, query
     response = client.post(MERGE + query.format(a=person.pk), {"keep": person.pk})
     assert response.status_code in (404, 200)
     assert Participant.objects.filter(pk=person.pk).exists()
+
+
+def test_merge_of_two_enrolments_in_one_session_combines_them_and_says_so(
+    client, organiser, aigul_pair
+):
+    cyrillic, latin = aigul_pair
+    session = SessionFactory(code="HR-88")
+    EnrolmentFactory(participant=cyrillic, session=session, pre_score=Decimal(50))
+    EnrolmentFactory(participant=latin, session=session, post_score=Decimal(80))
+
+    response = client.post(MERGE, {"a": cyrillic.pk, "b": latin.pk, "keep": latin.pk}, follow=True)
+
+    html = response.content.decode()
+    assert "1 enrolment combined with one in the same session." in html
+    (enrolment,) = Enrolment.objects.filter(session=session)
+    assert enrolment.participant_id == latin.pk
+    assert (enrolment.pre_score, enrolment.post_score) == (Decimal(50), Decimal(80))
+    assert not Participant.objects.filter(pk=cyrillic.pk).exists()
