@@ -36,7 +36,7 @@ class ServiceModelForm(forms.ModelForm):
         pass
 
 
-class CourseForm(ServiceModelForm):
+class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
         fields = ["code", "title", "thematic_area", "assessed", "pass_mark", "min_attendance"]
