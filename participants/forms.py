@@ -47,8 +47,15 @@ class DirectoryFilterForm(forms.Form):
         self.fields["course"].label_from_instance = lambda c: f"{c.code} · {c.title}"
 
     def filters(self) -> dict:
-        """Return the selector's keyword arguments from the valid fields (blank when invalid)."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """Return the selector's keyword arguments from the fields that are valid.
+
+        A field that does not validate (an unknown region id in an old link) is left out and
+        reported on the page; the other filters still apply.
+        """
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # leaves in cleaned_data exactly the fields that validate
+            data = self.cleaned_data
         return {
             "search": data.get("q") or "",
             "agency": data.get("agency") or "",

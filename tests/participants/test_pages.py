@@ -184,11 +184,13 @@ def test_empty_states(client, organiser):
     assert "Nobody matches these filters" in html
 
 
-def test_invalid_filter_is_reported_not_a_crash(client, organiser):
-    ParticipantFactory()
-    response = client.get(LIST, {"region": "999999"})
+def test_invalid_filter_is_reported_and_the_other_filters_still_apply(client, organiser):
+    ParticipantFactory(last_name="Kept", gender=gender("male"))
+    ParticipantFactory(last_name="Left", gender=gender("female"))
+    response = client.get(LIST, {"region": "999999", "gender": gender("male").pk})
     assert response.status_code == 200
     assert "not understood" in response.content.decode()
+    assert {p.last_name for p in response.context["people"]} == {"Kept"}
 
 
 @pytest.mark.parametrize("count", [1, 30])
