@@ -492,3 +492,18 @@ def test_optional_fields_may_be_left_empty(client):
     assert person.birth_year is None
     assert person.disability == ""
     assert person.gender == gender("female")
+
+
+def test_manage_page_counts_seats_and_waitlist_without_naming_anyone(client):
+    session = opened(capacity=1)
+    EnrolmentFactory(session=session, status=Enrolment.Status.REGISTERED)
+    EnrolmentFactory(session=session, status=Enrolment.Status.WAITLISTED)
+    EnrolmentFactory(session=session, status=Enrolment.Status.WITHDRAWN)
+    client.force_login(user_in(roles.ORGANISER))
+    body = client.get(reverse("trainings:registration_manage", args=[session.code])).content
+    assert "1 person holds a seat, 1 on the waitlist." in body.decode()
+
+
+def test_session_language_code_is_named_in_words(client):
+    session = opened(language="ky")
+    assert "Kyrgyz" in client.get(register_url(session)).content.decode()

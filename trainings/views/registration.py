@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -19,7 +23,7 @@ from django.views.generic import TemplateView
 
 from certificates.views import client_address
 from trainings.forms_registration import HONEYPOT, RegistrationForm
-from trainings.models import Session
+from trainings.models import Enrolment, Session
 from trainings.permissions import PLANNERS, SessionAccessMixin
 from trainings.registration import (
     CONSENT_VERSION,
@@ -106,6 +110,14 @@ def _remember(request: HttpRequest, token: str, outcome: Outcome) -> None:
     request.session[OUTCOMES_KEY] = outcomes
 
 
+def language_name(code: str) -> str:
+    """Name a session's language in the reader's language when it is written as a code."""
+    try:
+        return str(get_language_info(code.strip().lower())["name_translated"])
+    except KeyError:
+        return code
+
+
 def _public_session(token: str) -> Session:
     return get_object_or_404(
         Session.objects.select_related("course", "region"), registration_token=token
@@ -127,6 +139,10 @@ class RegistrationManageView(SessionAccessMixin, TemplateView):
             link=registration_link(session) if session.registration_token else "",
             accepting=registration_accepting(session),
             finished=session.status in (Session.Status.CANCELLED, Session.Status.COMPLETED),
+            counts=session.enrolments.aggregate(
+                registered=Count("pk", filter=Q(status__in=Enrolment.COUNTED)),
+                waitlisted=Count("pk", filter=Q(status=Enrolment.Status.WAITLISTED)),
+            ),
             **consent_context(),
         )
         return super().get_context_data(**kwargs)
@@ -168,11 +184,11 @@ class RegistrationQRView(SessionAccessMixin, View):
     def get(self, request, *args, **kwargs):
         if not self.session.registration_token:
             raise Http404("Registration was never opened for this session.")
-        qr = segno.make(registration_link(self.session), error="m")
-        svg = qr.svg_inline(scale=8, border=4, dark="#1d1d1b", light="#ffffff")
-        response = HttpResponse(
-            '<?xml version="1.0" encoding="utf-8"?>\n' + svg, content_type="image/svg+xml"
+        buffer = io.BytesIO()
+        segno.make(registration_link(self.session), error="m").save(
+            buffer, kind="svg", scale=8, border=4, dark="#1d1d1b", light="#ffffff"
         )
+        response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
         response["Content-Disposition"] = f'inline; filename="registration-{self.session.code}.svg"'
         return response
 
@@ -196,6 +212,7 @@ class RegisterView(View):
                     "session": session,
                     "form": form,
                     "honeypot": form[HONEYPOT],
+                    "language_name": language_name(session.language),
                     **consent_context(),
                 },
                 status=status,
