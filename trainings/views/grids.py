@@ -66,7 +66,9 @@ def _score_row(enrolment: Enrolment, max_score: Decimal) -> dict:
     }
 
 
-def _score_cell(enrolment: Enrolment, field: str, *, typed=None, error: str = "") -> dict:
+def _score_cell(
+    enrolment: Enrolment, field: str, *, typed=None, error: str = "", note: str = ""
+) -> dict:
     stored = getattr(enrolment, SCORE_FIELDS[field])
     return {
         "enrolment": enrolment,
@@ -75,6 +77,7 @@ def _score_cell(enrolment: Enrolment, field: str, *, typed=None, error: str = ""
         "value": score_display(stored) if typed is None else typed,
         "was": score_text(stored),
         "error": error,
+        "note": note,
     }
 
 
@@ -253,12 +256,13 @@ class ScoreSaveView(SessionAccessMixin, View):
                 "Changed meanwhile by someone else: now %(current)s. Your %(typed)s was not "
                 "saved — enter it again if it is right."
             ) % {"current": current, "typed": typed.strip() or _("blank")}
-            cell = _score_cell(enrolment, field, error=message)
+            note = _("Changed meanwhile: now %(current)s.") % {"current": current}
+            cell = _score_cell(enrolment, field, note=note)
         except ValidationError as invalid:
             status, alert = UNPROCESSABLE, True
             enrolment.refresh_from_db(fields=["status", "pre_score", "post_score"])
-            message = " ".join(invalid.messages)
-            cell = _score_cell(enrolment, field, typed=typed, error=message)
+            # Said next to the field (which keeps what was typed), not once more above the grid.
+            cell = _score_cell(enrolment, field, typed=typed, error=" ".join(invalid.messages))
         row = _score_row(enrolment, self.session.max_score)
         html = render_to_string(
             "trainings/partials/_grid_score_response.html",
