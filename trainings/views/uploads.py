@@ -103,13 +103,15 @@ class _UploadView(View):
         file_name = Path(upload.name).name
         if problems:
             return self.show(UploadForm(), problems=problems, file_name=file_name)
+        counts = up.count_rows(result.counts)
         stored = up.upload_store(
             request, kind=self.kind, scope=self.scope(), name=upload.name, data=data
         )
         return self.show(
             UploadForm(),
             result=result,
-            counts=up.count_rows(result.counts),
+            counts=counts,
+            counts_notes=any(row.notes for row in counts),
             preview=up.preview(self.kind, dataset, result, hide=self.hidden_columns()),
             token=stored.token,
             file_name=stored.name,
