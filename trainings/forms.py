@@ -137,6 +137,7 @@ class SessionForm(ServiceModelForm):
         self.fields["min_attendance"].required = bool(self.instance.pk)
         self.fields["course"].empty_label = _("Choose a course")
         self.fields["region"].empty_label = _("Choose a region")
+        self.fields["certificate_design"].empty_label = _("The default design")
         self.fields["region"].queryset = Region.objects.order_by("sort_order", "name")
 
     def service_values(self) -> dict[str, Any]:

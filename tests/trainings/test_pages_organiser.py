@@ -478,7 +478,7 @@ def test_session_page_query_count_does_not_grow(client, django_assert_max_num_qu
     session = SessionFactory(code="S-1")
     for enrolment in EnrolmentFactory.create_batch(rows, session=session):
         attend(enrolment, 2)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         response = client.get(url("session_detail", "S-1"))
     assert len(response.context["enrolments"]) == rows
 

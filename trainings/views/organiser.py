@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -412,10 +412,10 @@ class EnrolmentStatusView(SessionActionView):
     """Withdraw, confirm or register an enrolment; moving a seat up the waitlist as it frees."""
 
     DONE = {
-        Enrolment.Status.WITHDRAWN: _("%(name)s withdrawn."),
-        Enrolment.Status.CONFIRMED: _("%(name)s confirmed."),
-        Enrolment.Status.REGISTERED: _("%(name)s registered."),
-        Enrolment.Status.WAITLISTED: _("%(name)s put on the waitlist."),
+        Enrolment.Status.WITHDRAWN: gettext_lazy("%(name)s withdrawn."),
+        Enrolment.Status.CONFIRMED: gettext_lazy("%(name)s confirmed."),
+        Enrolment.Status.REGISTERED: gettext_lazy("%(name)s registered."),
+        Enrolment.Status.WAITLISTED: gettext_lazy("%(name)s put on the waitlist."),
     }
 
     def post(self, request, *args, **kwargs):
