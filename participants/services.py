@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from participants.models import (
     Agency,
@@ -275,16 +276,22 @@ def _combine_enrolments(
         session = kept_one.session
         if valid[kept_one.pk] and valid[merged_one.pk]:
             raise ParticipantMergeError(
-                f"Both records hold a valid certificate for session {session.code}: revoke one "
-                "of them, then merge again."
+                _(
+                    "Both records hold a valid certificate for session %(code)s: revoke one of "
+                    "them, then merge again."
+                )
+                % {"code": session.code}
             )
         for name in ("pre_score", "post_score"):
             a, b = getattr(kept_one, name), getattr(merged_one, name)
             if a is not None and b is not None and a != b:
-                label = name.replace("_", "-")
+                label = _("pre-test scores") if name == "pre_score" else _("post-test scores")
                 raise ParticipantMergeError(
-                    f"The two records have different {label}s in session {session.code} "
-                    f"({a} and {b}): correct the wrong one, then merge again."
+                    _(
+                        "The two records have different %(label)s in session %(code)s "
+                        "(%(a)s and %(b)s): correct the wrong one, then merge again."
+                    )
+                    % {"label": label, "code": session.code, "a": a, "b": b}
                 )
 
         def information(e: Any) -> tuple[int, int, int, int]:
@@ -332,7 +339,7 @@ def participant_merge(
     from trainings.models import Enrolment
 
     if keep.pk is None or merge.pk is None or keep.pk == merge.pk:
-        raise ParticipantMergeError("Choose two different participants to merge.")
+        raise ParticipantMergeError(_("Choose two different participants to merge."))
     locked = {
         p.pk: p
         for p in Participant.objects.select_for_update(of=("self",))
@@ -341,7 +348,7 @@ def participant_merge(
     }
     if len(locked) != 2:
         raise ParticipantMergeError(
-            "One of the two participants no longer exists: reload the page and choose again."
+            _("One of the two participants no longer exists: reload the page and choose again.")
         )
     kept, merged = locked[keep.pk], locked[merge.pk]
     snapshot = _merge_snapshot(merged)

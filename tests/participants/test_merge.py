@@ -204,7 +204,7 @@ def test_conflicting_scores_for_one_session_are_refused(pair):
     EnrolmentFactory(participant=keep, session=session, post_score=Decimal(70))
     EnrolmentFactory(participant=merge, session=session, post_score=Decimal(75))
 
-    with pytest.raises(ParticipantMergeError, match="different post-scores"):
+    with pytest.raises(ParticipantMergeError, match="different post-test scores"):
         participant_merge(keep=keep, merge=merge)
 
     assert Enrolment.objects.filter(session=session).count() == 2
