@@ -507,3 +507,45 @@ def test_manage_page_counts_seats_and_waitlist_without_naming_anyone(client):
 def test_session_language_code_is_named_in_words(client):
     session = opened(language="ky")
     assert "Kyrgyz" in client.get(register_url(session)).content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_registrations_never_overbook(settings):
+    """Eight people register at once for three seats: three get seats, five wait."""
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite runs one writer at a time anyway")
+    import threading
+
+    from trainings.forms_registration import RegistrationForm
+    from trainings.registration import registration_submit
+
+    session = opened(capacity=3)
+    barrier = threading.Barrier(8)
+    outcomes, errors = [], []
+
+    def register(n: int) -> None:
+        try:
+            form = RegistrationForm(
+                form_data(last_name=f"Person{n}", first_name="Test", email=f"p{n}@example.kg")
+            )
+            assert form.is_valid(), form.errors
+            barrier.wait()
+            outcomes.append(registration_submit(session=session, data=form.cleaned_data).outcome)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(outcomes) == ["registered"] * 3 + ["waitlisted"] * 5
+    counted = Enrolment.objects.filter(session=session, status__in=Enrolment.COUNTED).count()
+    assert counted == 3
+    assert Enrolment.objects.filter(status=Enrolment.Status.WAITLISTED).count() == 5
