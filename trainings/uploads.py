@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from import_export.results import RowResult
 
 from participants.normalize import clean_text, fold, name_order_key
@@ -277,54 +277,76 @@ def run_import(
 # --- what an import does, in words -------------------------------------------------------------
 
 
-def _count_phrases() -> dict[tuple[str, str], tuple[str, str]]:
-    # (kind, outcome) -> (singular, plural), each with %(count)d; ngettext picks the form.
+def _count_phrases() -> dict[tuple[str, str], Any]:
+    # (kind, outcome) -> a phrase with %(count)d, whose form the count picks.
     return {
-        ("enrolments", "created"): (
+        ("enrolments", "created"): ngettext_lazy(
             "%(count)d participant registered",
             "%(count)d participants registered",
+            "count",
         ),
-        ("enrolments", "waitlisted"): (
+        ("enrolments", "waitlisted"): ngettext_lazy(
             "%(count)d on the waiting list",
             "%(count)d on the waiting list",
+            "count",
         ),
-        ("enrolments", "reactivated"): (
+        ("enrolments", "reactivated"): ngettext_lazy(
             "%(count)d withdrawn participant registered again",
             "%(count)d withdrawn participants registered again",
+            "count",
         ),
-        ("enrolments", "unchanged"): ("%(count)d already enrolled", "%(count)d already enrolled"),
-        ("participants", "created"): (
+        ("enrolments", "unchanged"): ngettext_lazy(
+            "%(count)d already enrolled", "%(count)d already enrolled", "count"
+        ),
+        ("participants", "created"): ngettext_lazy(
             "%(count)d person new to Bilim",
             "%(count)d people new to Bilim",
+            "count",
         ),
-        ("participants", "updated"): (
+        ("participants", "updated"): ngettext_lazy(
             "%(count)d person's details updated",
             "%(count)d people's details updated",
+            "count",
         ),
-        ("agencies", "created"): ("%(count)d new agency", "%(count)d new agencies"),
-        ("sessions", "created"): ("%(count)d session created", "%(count)d sessions created"),
-        ("sessions", "updated"): ("%(count)d session updated", "%(count)d sessions updated"),
-        ("sessions", "unchanged"): ("%(count)d session unchanged", "%(count)d sessions unchanged"),
-        ("courses", "created"): ("%(count)d new course", "%(count)d new courses"),
-        ("training days", "created"): (
+        ("agencies", "created"): ngettext_lazy(
+            "%(count)d new agency", "%(count)d new agencies", "count"
+        ),
+        ("sessions", "created"): ngettext_lazy(
+            "%(count)d session created", "%(count)d sessions created", "count"
+        ),
+        ("sessions", "updated"): ngettext_lazy(
+            "%(count)d session updated", "%(count)d sessions updated", "count"
+        ),
+        ("sessions", "unchanged"): ngettext_lazy(
+            "%(count)d session unchanged", "%(count)d sessions unchanged", "count"
+        ),
+        ("courses", "created"): ngettext_lazy(
+            "%(count)d new course", "%(count)d new courses", "count"
+        ),
+        ("training days", "created"): ngettext_lazy(
             "%(count)d training day added",
             "%(count)d training days added",
+            "count",
         ),
-        ("training days", "removed"): (
+        ("training days", "removed"): ngettext_lazy(
             "%(count)d training day removed",
             "%(count)d training days removed",
+            "count",
         ),
-        ("scores", "updated"): (
+        ("scores", "updated"): ngettext_lazy(
             "scores updated for %(count)d participant",
             "scores updated for %(count)d participants",
+            "count",
         ),
-        ("attendance marks", "created"): (
+        ("attendance marks", "created"): ngettext_lazy(
             "%(count)d attendance mark recorded",
             "%(count)d attendance marks recorded",
+            "count",
         ),
-        ("attendance marks", "updated"): (
+        ("attendance marks", "updated"): ngettext_lazy(
             "%(count)d attendance mark changed",
             "%(count)d attendance marks changed",
+            "count",
         ),
     }
 
@@ -370,8 +392,7 @@ def counts_sentence(kind: str, counts: Counts) -> str:
         used.add((counts_kind, outcome))
         n = counts.get(counts_kind, outcome)
         if n:
-            singular, plural = phrases[(phrase_kind, phrase_outcome)]
-            parts.append(ngettext(singular, plural, n) % {"count": n})
+            parts.append(phrases[(phrase_kind, phrase_outcome)] % {"count": n})
     for counts_kind, counter in counts.by_kind.items():
         for outcome, n in counter.items():
             if n and (counts_kind, outcome) not in used and outcome != "unchanged":
@@ -545,39 +566,58 @@ OPTIONAL = gettext_lazy("optional")
 
 def column_help(kind: str) -> list[tuple[str, str | Promise, str | Promise]]:
     """(column, required or not, what to write) for each column of a kind, from automation.md."""
-    g = gettext_lazy
-    when_new = g("when the course is new")
-    when_agency_new = g("when the agency is new")
+    when_new = gettext_lazy("when the course is new")
+    when_agency_new = gettext_lazy("when the agency is new")
     if kind == "sessions":
         return [
-            ("code", REQUIRED, g("The session code, unique. An existing code is updated.")),
-            ("course", REQUIRED, g("The course code.")),
+            (
+                "code",
+                REQUIRED,
+                gettext_lazy("The session code, unique. An existing code is updated."),
+            ),
+            ("course", REQUIRED, gettext_lazy("The course code.")),
             (
                 "course_title",
                 when_new,
-                g(
+                gettext_lazy(
                     "The course title; creates the course when its code is new. Needed only on "
                     "the first row that names a new course."
                 ),
             ),
-            ("title", OPTIONAL, g("The session title; defaults to the course title.")),
-            ("start_date", REQUIRED, g("First day: YYYY-MM-DD or DD.MM.YYYY.")),
+            ("title", OPTIONAL, gettext_lazy("The session title; defaults to the course title.")),
+            ("start_date", REQUIRED, gettext_lazy("First day: YYYY-MM-DD or DD.MM.YYYY.")),
             (
                 "end_date",
                 REQUIRED,
-                g("Last day, not before the start. Every day in between is a training day."),
+                gettext_lazy(
+                    "Last day, not before the start. Every day in between is a training day."
+                ),
             ),
-            ("region", REQUIRED, g("A region of the reference list.")),
-            ("venue", OPTIONAL, g("Where the session takes place.")),
-            ("format", OPTIONAL, g("in person, online or hybrid; blank means in person.")),
-            ("language", OPTIONAL, g("The language of the training.")),
-            ("capacity", OPTIONAL, g("The number of seats, a positive whole number.")),
-            ("max_score", OPTIONAL, g("The highest pre- and post-test score; default 100.")),
-            ("pass_mark", OPTIONAL, g("Percent needed to pass; default from the course.")),
+            ("region", REQUIRED, gettext_lazy("A region of the reference list.")),
+            ("venue", OPTIONAL, gettext_lazy("Where the session takes place.")),
+            (
+                "format",
+                OPTIONAL,
+                gettext_lazy("in person, online or hybrid; blank means in person."),
+            ),
+            ("language", OPTIONAL, gettext_lazy("The language of the training.")),
+            ("capacity", OPTIONAL, gettext_lazy("The number of seats, a positive whole number.")),
+            (
+                "max_score",
+                OPTIONAL,
+                gettext_lazy("The highest pre- and post-test score; default 100."),
+            ),
+            (
+                "pass_mark",
+                OPTIONAL,
+                gettext_lazy("Percent needed to pass; default from the course."),
+            ),
             (
                 "min_attendance",
                 OPTIONAL,
-                g("Percent of the days needed for a certificate; default from the course."),
+                gettext_lazy(
+                    "Percent of the days needed for a certificate; default from the course."
+                ),
             ),
         ]
     if kind == "roster":
@@ -585,63 +625,73 @@ def column_help(kind: str) -> list[tuple[str, str | Promise, str | Promise]]:
             (
                 "session",
                 REQUIRED,
-                g(
+                gettext_lazy(
                     "The session code. On a session's own upload page the column may be left "
                     "out: every row is for that session."
                 ),
             ),
-            ("last_name", REQUIRED, g("Last name.")),
-            ("first_name", REQUIRED, g("First name.")),
-            ("middle_name", OPTIONAL, g("Middle name (patronymic).")),
+            ("last_name", REQUIRED, gettext_lazy("Last name.")),
+            ("first_name", REQUIRED, gettext_lazy("First name.")),
+            ("middle_name", OPTIONAL, gettext_lazy("Middle name (patronymic).")),
             (
                 "gender",
                 REQUIRED,
-                g(
+                gettext_lazy(
                     "female (f, ж, аял), male (m, м, эркек), other, or undisclosed (blank or -). "
                     "Anything else is an error."
                 ),
             ),
-            ("birth_year", OPTIONAL, g("Year of birth, four digits.")),
-            ("agency", REQUIRED, g("The agency the person works for.")),
+            ("birth_year", OPTIONAL, gettext_lazy("Year of birth, four digits.")),
+            ("agency", REQUIRED, gettext_lazy("The agency the person works for.")),
             (
                 "agency_type",
                 when_agency_new,
-                g("A type of the reference list; needed only on the first row of a new agency."),
+                gettext_lazy(
+                    "A type of the reference list; needed only on the first row of a new agency."
+                ),
             ),
-            ("position", OPTIONAL, g("The person's position.")),
-            ("region", OPTIONAL, g("A region of the reference list.")),
-            ("email", OPTIONAL, g("Email address; finds the person if already known.")),
-            ("phone", OPTIONAL, g("Phone number.")),
-            ("disability", OPTIONAL, g("yes, no or blank (not stated).")),
+            ("position", OPTIONAL, gettext_lazy("The person's position.")),
+            ("region", OPTIONAL, gettext_lazy("A region of the reference list.")),
+            ("email", OPTIONAL, gettext_lazy("Email address; finds the person if already known.")),
+            ("phone", OPTIONAL, gettext_lazy("Phone number.")),
+            ("disability", OPTIONAL, gettext_lazy("yes, no or blank (not stated).")),
         ]
     if kind == "results":
         return [
             (
                 "session",
                 REQUIRED,
-                g(
+                gettext_lazy(
                     "The session code. On a session's own upload page the column may be left "
                     "out: every row is for that session."
                 ),
             ),
-            ("email", OPTIONAL, g("Finds the participant; or give last_name and first_name.")),
-            ("last_name", OPTIONAL, g("Last name, when there is no email.")),
-            ("first_name", OPTIONAL, g("First name, when there is no email.")),
-            ("birth_year", OPTIONAL, g("Year of birth, to tell apart two people of one name.")),
+            (
+                "email",
+                OPTIONAL,
+                gettext_lazy("Finds the participant; or give last_name and first_name."),
+            ),
+            ("last_name", OPTIONAL, gettext_lazy("Last name, when there is no email.")),
+            ("first_name", OPTIONAL, gettext_lazy("First name, when there is no email.")),
+            (
+                "birth_year",
+                OPTIONAL,
+                gettext_lazy("Year of birth, to tell apart two people of one name."),
+            ),
             (
                 "pre_score",
                 OPTIONAL,
-                g("Pre-test score, 0 to the session's maximum; blank: not taken."),
+                gettext_lazy("Pre-test score, 0 to the session's maximum; blank: not taken."),
             ),
             (
                 "post_score",
                 OPTIONAL,
-                g("Post-test score, 0 to the session's maximum; blank: not taken."),
+                gettext_lazy("Post-test score, 0 to the session's maximum; blank: not taken."),
             ),
             (
                 "YYYY-MM-DD",
                 OPTIONAL,
-                g(
+                gettext_lazy(
                     "One column per training day, named by its date: 1, yes, + or x for "
                     "present; 0, no, - or blank for absent."
                 ),

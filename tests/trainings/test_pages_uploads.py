@@ -612,3 +612,24 @@ def test_counts_sentence_is_translated():
     with translation.override("ru"):
         sentence = up.counts_sentence("roster", counts)
     assert sentence.startswith("5 ")
+
+
+def test_roster_preview_queries_do_not_grow_with_the_rows(
+    client, write_xlsx, django_assert_max_num_queries
+):
+    signed_in(client, roles.ORGANISER)
+    session = open_session()
+    url = reverse("trainings:roster_upload", args=[session.code])
+    one = write_xlsx([ROSTER, AIGUL], name="one.xlsx")
+    many = write_xlsx(
+        [
+            ROSTER,
+            *([f"Фамилия{i}", "Имя", "ж", 1990, "Омбудсмен", "Ombudsman", ""] for i in range(30)),
+        ],
+        name="many.xlsx",
+    )
+    with django_assert_max_num_queries(13):
+        assert send(client, url, one).context["token"]
+    with django_assert_max_num_queries(13):
+        response = send(client, url, many)
+    assert len(response.context["preview"].rows) == 30
