@@ -78,3 +78,27 @@ def test_organiser_plans_a_session_and_registers_people(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     expect(page.get_by_role("link", name="UPR-2026-01")).to_be_visible()
     shoot(page, "organiser-session-list")
+
+
+def test_organiser_copies_and_cancels_a_session(live_server, page, user_with_role, sign_in, shoot):
+    organiser = user_with_role("Organiser", username="organiser2")
+    session = SessionFactory(code="UPR-2025-01", capacity=10, status=Session.Status.OPEN)
+    EnrolmentFactory.create_batch(3, session=session, status=Enrolment.Status.REGISTERED)
+    sign_in(page, organiser)
+    page.goto(f"{live_server.url}/sessions/UPR-2025-01/")
+    page.get_by_role("link", name="Copy").click()
+    expect(page.get_by_label("New code")).to_have_value("UPR-2025-02")
+    page.get_by_label("New start date").fill("2026-05-04")
+    shoot(page, "organiser-session-copy")
+    page.get_by_role("button", name="Plan the copy").click()
+    expect(page.get_by_role("status")).to_contain_text("UPR-2025-02 planned as a copy")
+    assert Session.objects.get(code="UPR-2025-02").enrolments.count() == 0
+
+    page.goto(f"{live_server.url}/sessions/UPR-2025-01/")
+    page.get_by_role("link", name="Cancel the session").click()
+    expect(page.get_by_text("This affects 3 enrolments")).to_be_visible()
+    shoot(page, "organiser-session-cancel")
+    page.get_by_role("button", name="Cancel the session").click()
+    expect(page.get_by_role("status")).to_contain_text("UPR-2025-01 cancelled")
+    session.refresh_from_db()
+    assert session.status == Session.Status.CANCELLED
