@@ -611,7 +611,9 @@ def test_counts_sentence_is_translated():
     counts.add("enrolments", "created", 5)
     with translation.override("ru"):
         sentence = up.counts_sentence("roster", counts)
-    assert sentence.startswith("5 ")
+        message = up.import_message("roster", counts)
+    # Once the Russian catalogue has these phrases, the words change; the number stays.
+    assert "5" in sentence and sentence in message
 
 
 def test_roster_preview_queries_do_not_grow_with_the_rows(
