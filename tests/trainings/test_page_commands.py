@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from participants.models import Participant
 from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,
@@ -312,7 +313,7 @@ def full() -> Session:
 
 
 def person(last_name: str) -> int:
-    return ParticipantFactory._meta.model.objects.get(last_name=last_name).pk
+    return Participant.objects.get(last_name=last_name).pk
 
 
 def test_withdrawing_moves_the_first_on_the_waitlist_up(full):
