@@ -1,6 +1,7 @@
 """Shared fixtures: factories and a writer for the spreadsheets the imports read."""
 
 import csv
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,32 @@ def write_csv(tmp_path: Path):
         return path
 
     return write
+
+
+def reference_lists_ensure() -> None:
+    """Put back the reference lists and role groups the migrations seed (idempotent).
+
+    A transactional test (the browser tests, the concurrency tests) ends with a flush that
+    empties every table, the migrations' seed data included.
+    """
+    from django.apps import apps
+
+    from trainings.roles import roles_sync
+
+    seed = import_module("participants.migrations.0002_seed_reference_lists").seed
+    seed(apps, None)
+    roles_sync()
+
+
+@pytest.fixture
+def reference_lists(transactional_db):
+    """A transactional test's database with the seeded reference lists and role groups."""
+    reference_lists_ensure()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reference_lists_after_the_run(django_db_setup, django_db_blocker):
+    """Leave a reused test database (--reuse-db) as the migrations left it, flushes or not."""
+    yield
+    with django_db_blocker.unblock():
+        reference_lists_ensure()

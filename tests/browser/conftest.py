@@ -50,8 +50,13 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": DESKTOP, "locale": "en-GB"}
 
 
+@pytest.fixture(autouse=True)
+def _reference_lists(reference_lists):
+    """Every browser test starts with the reference lists (the previous one's flush emptied them)."""
+
+
 @pytest.fixture
-def user_with_role(db):
+def user_with_role(transactional_db):
     """Make a user in a role group: ``user_with_role("Trainer", username="aida")``."""
 
     def make(role: str | None, **kwargs):

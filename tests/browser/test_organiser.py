@@ -9,7 +9,7 @@ from participants.models import Participant
 from tests.factories import CourseFactory, EnrolmentFactory, ParticipantFactory, SessionFactory
 from trainings.models import Enrolment, Session
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_organiser_plans_a_session_and_registers_people(

@@ -7,7 +7,7 @@ import pytest
 from participants.models import Participant, ParticipantMerge
 from tests.factories import EnrolmentFactory, ParticipantFactory, SessionFactory, gender, region
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_organiser_filters_reads_and_merges_a_duplicate(

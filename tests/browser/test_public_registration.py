@@ -10,7 +10,7 @@ from tests.factories import SessionFactory, region
 from trainings.models import Enrolment, Session
 from trainings.registration import registration_open
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

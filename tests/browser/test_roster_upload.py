@@ -9,7 +9,7 @@ from participants.models import Participant
 from tests.factories import CourseFactory
 from trainings.models import Enrolment, Session
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADER = ["last_name", "first_name", "gender", "birth_year", "agency", "agency_type", "email"]
 AIGUL = ["Осмонова", "Айгүл", "ж", 1990, "Генеральная прокуратура", "Прокуратура", "aigul@mail.kg"]

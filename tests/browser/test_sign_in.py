@@ -2,10 +2,12 @@
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_organiser_signs_in_and_lands_on_sessions(live_server, page, user_with_role, sign_in, shoot):
+def test_organiser_signs_in_and_lands_on_sessions(
+    live_server, page, user_with_role, sign_in, shoot
+):
     user = user_with_role("Organiser", username="organiser1")
     sign_in(page, user)
     assert page.url == f"{live_server.url}/home/organiser/"
@@ -20,7 +22,10 @@ def test_wrong_password_is_refused_with_a_message(live_server, page, user_with_r
     page.get_by_label("Password").fill("wrong password")
     page.get_by_role("button", name="Sign in").click()
     assert "/accounts/login/" in page.url
-    assert page.get_by_role("alert").is_visible() or page.locator(".errorlist, .message--error").count()
+    assert (
+        page.get_by_role("alert").is_visible()
+        or page.locator(".errorlist, .message--error").count()
+    )
 
 
 def test_reference_lists_survive(live_server):

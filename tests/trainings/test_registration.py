@@ -509,8 +509,8 @@ def test_session_language_code_is_named_in_words(client):
     assert "Kyrgyz" in client.get(register_url(session)).content.decode()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_registrations_never_overbook(settings):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_never_overbook(settings, reference_lists):
     """Eight people register at once for three seats: three get seats, five wait."""
     from django.db import connection, connections
 
