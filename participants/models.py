@@ -111,6 +111,12 @@ class Participant(models.Model):
     )
     consent = models.BooleanField("consent to data processing", default=False)
     consent_at = models.DateTimeField("consent given at", null=True, blank=True)
+    consent_version = models.CharField(
+        "consent text version",
+        max_length=20,
+        blank=True,
+        help_text="Which consent text the person agreed to (public registration records it).",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 

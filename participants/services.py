@@ -46,6 +46,7 @@ PARTICIPANT_FIELDS = frozenset(
         "disability",
         "consent",
         "consent_at",
+        "consent_version",
     }
 )
 _TEXT_FIELDS = ("last_name", "first_name", "middle_name", "position", "email", "phone")
@@ -167,6 +168,7 @@ def participant_create(
     disability: str = Participant.Disability.NOT_STATED,
     consent: bool = False,
     consent_at: Any = None,
+    consent_version: str = "",
     actor: Any = None,
 ) -> Participant:
     """Create a participant; their email, if any, must not belong to anyone else."""
@@ -184,6 +186,7 @@ def participant_create(
         "disability": disability,
         "consent": consent,
         "consent_at": consent_at if consent_at is not None or not consent else timezone.now(),
+        "consent_version": consent_version,
     }
     _clean_texts(values)
     participant = Participant(**values)

@@ -195,6 +195,7 @@ def _fill_blanks(person: Participant, data: dict[str, Any], now: dt.datetime) ->
     if not person.consent:
         fields["consent"] = True
         fields["consent_at"] = now
+        fields["consent_version"] = CONSENT_VERSION
     if fields:
         participant_update(participant=person, actor="public registration", **fields)
 
@@ -244,6 +245,7 @@ def registration_submit(*, session: Session, data: dict[str, Any]) -> Submission
             disability=data.get("disability", ""),
             consent=True,
             consent_at=now,
+            consent_version=CONSENT_VERSION,
             actor="public registration",
         )
     else:

@@ -109,6 +109,15 @@ BILIM_BASE_URL = os.environ.get("BILIM_BASE_URL", "http://127.0.0.1:8000").rstri
 # address within the window (seconds), it answers 429 until the window ends.
 BILIM_VERIFY_MISS_LIMIT = int(os.environ.get("BILIM_VERIFY_MISS_LIMIT", "10"))
 BILIM_VERIFY_MISS_WINDOW = int(os.environ.get("BILIM_VERIFY_MISS_WINDOW", "600"))
+# Public registration: at most this many form submissions per client address within the window
+# (seconds); more answer 429 until the window ends. A venue's shared Wi-Fi is one address: raise
+# the limit for sessions where a whole room registers on the spot.
+BILIM_REGISTER_LIMIT = int(os.environ.get("BILIM_REGISTER_LIMIT", "10"))
+BILIM_REGISTER_WINDOW = int(os.environ.get("BILIM_REGISTER_WINDOW", "3600"))
+# A form sent back sooner than this many seconds after it was handed out is taken for a robot.
+BILIM_REGISTER_MIN_SECONDS = int(os.environ.get("BILIM_REGISTER_MIN_SECONDS", "3"))
+# Where people write to see, correct or erase their data (shown in the consent text); optional.
+BILIM_PRIVACY_CONTACT = os.environ.get("BILIM_PRIVACY_CONTACT", "")
 
 # The miss counts live in the cache. The local-memory cache is per process: with several app
 # servers (or workers), each counts on its own and a guesser gets the limit once per process.

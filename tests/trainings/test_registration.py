@@ -266,6 +266,7 @@ def test_registration_creates_the_person_with_consent_and_enrols_them(client):
     assert person.disability == "no"
     assert person.consent is True
     assert before <= person.consent_at <= timezone.now()
+    assert person.consent_version == CONSENT_VERSION  # which text they agreed to
     enrolment = Enrolment.objects.get()
     assert (enrolment.session, enrolment.participant) == (session, person)
     assert enrolment.status == Enrolment.Status.REGISTERED
@@ -353,6 +354,7 @@ def test_existing_person_is_enrolled_without_overwriting_their_data(client):
     assert person.position == "Inspector"
     assert person.phone == "+996 700 000 000"
     assert person.consent is True and person.consent_at is not None
+    assert person.consent_version == CONSENT_VERSION
     assert Enrolment.objects.get().participant == person
 
 
