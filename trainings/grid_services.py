@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from trainings.models import Attendance, Enrolment, TrainingDay
+from trainings.services import attendance_set
 
 SCORE_FIELDS = {"pre": "pre_score", "post": "post_score"}
 # The model stores two decimals; more would be rounded silently by the database.
@@ -168,3 +169,22 @@ def enrolment_score_save(
     enrolment.full_clean(exclude=["session", "participant"], validate_unique=False)
     enrolment.save(update_fields=[name, "updated_at"])
     return enrolment
+
+
+@transaction.atomic
+def attendance_day_present(*, day: TrainingDay, enrolment_ids: list[int], actor: Any = None) -> int:
+    """Mark present on one day the enrolments a person saw absent; return how many changed.
+
+    Only the cells the person saw absent are sent, so a mark someone else removed meanwhile from
+    a cell they saw present is left alone; a cell someone marked present meanwhile already holds
+    what they want. Withdrawn and waitlisted enrolments, and other sessions', are skipped.
+    """
+    enrolments = list(
+        Enrolment.objects.select_for_update()
+        .filter(pk__in=enrolment_ids, session_id=day.session_id, status__in=Enrolment.COUNTED)
+        .values_list("pk", flat=True)
+    )
+    if not enrolments:
+        return 0
+    counts = attendance_set(day=day, marks=dict.fromkeys(enrolments, True), actor=actor)
+    return counts["created"] + counts["updated"]

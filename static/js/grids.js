@@ -32,6 +32,22 @@
     }
   });
 
+  // "All" under a day: send the participants this page shows absent on that day, and only them,
+  // so that a mark someone else removed meanwhile from a cell shown present is not put back.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var button = event.detail.elt;
+    if (!button.classList || !button.classList.contains("att-all")) return;
+    var table = grid(button);
+    var column = button.closest("td").cellIndex;
+    var absent = [];
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      var cell = row.cells[column];
+      var toggle = cell && cell.querySelector("button.att-cell[aria-pressed='false']");
+      if (toggle) absent.push(toggle.getAttribute("data-enrolment"));
+    });
+    event.detail.parameters.absent = absent.join(",");
+  });
+
   /* --- scores: Enter moves down the column, values are checked before they are sent ------- */
 
   function message(table, kind) { return table.getAttribute("data-msg-" + kind) || ""; }

@@ -141,6 +141,15 @@ def test_trainer_marks_attendance_and_enters_scores(
     expect(cell(page, "Kovaleva", 0)).to_have_attribute("aria-pressed", "false")
     assert Attendance.objects.filter(present=True).count() == 3
     shoot(page, "trainer-attendance-grid")
+    # "All" under the last day marks everyone present there at once, and keeps the focus.
+    last_day = session.days.order_by("date").last()
+    page.get_by_role("button", name=re.compile(r"^All present on ")).last.click()
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^3 more marked present on "))
+    for name in ("Kovaleva", "Osmonova", "Toktogulov"):
+        expect(cell(page, name, 2)).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(f"#att-day-{last_day.pk}")).to_have_text("3")
+    expect(page.locator(f"#att-all-{last_day.pk}")).to_be_focused()
+    assert Attendance.objects.filter(day=last_day, present=True).count() == 3
 
     # Scores: Tab moves right, Enter moves down.
     page.get_by_role("link", name="Scores").first.click()

@@ -407,3 +407,38 @@ def test_grid_queries_are_flat_with_1_and_30_participants(
     assert response.status_code == 200
     assert len(response.context["rows"]) == 30
     assert len(thirty) == len(one)
+
+
+def test_all_present_marks_only_the_cells_seen_absent(client, trainer, session, enrolment):
+    seen_absent = EnrolmentFactory(session=session)
+    unmarked_meanwhile = EnrolmentFactory(session=session)
+    withdrawn = EnrolmentFactory(session=session, status=Enrolment.Status.WITHDRAWN)
+    day = session.days.order_by("date").first()
+    # The page showed `unmarked_meanwhile` present; someone else has since marked them absent.
+    Attendance.objects.create(enrolment=unmarked_meanwhile, day=day, present=False)
+    client.force_login(trainer)
+
+    response = client.post(
+        reverse("trainings:attendance_day_present", args=[session.code]),
+        {"day": day.pk, "absent": f"{enrolment.pk},{seen_absent.pk},{withdrawn.pk}"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert "2 more marked present on March 10, 2025." in response.content.decode()
+    assert stored((enrolment, day)) is True
+    assert stored((seen_absent, day)) is True
+    assert stored((unmarked_meanwhile, day)) is False
+    assert stored((withdrawn, day)) is None
+    assert [total for _, total in response.context["day_columns"]] == [2, 0, 0]
+
+
+def test_me_officer_cannot_mark_all_present(client, session, enrolment):
+    client.force_login(user_in(roles.ME_OFFICER))
+    day = session.days.first()
+    response = client.post(
+        reverse("trainings:attendance_day_present", args=[session.code]),
+        {"day": day.pk, "absent": str(enrolment.pk)},
+    )
+    assert response.status_code == 403
+    assert stored((enrolment, day)) is None

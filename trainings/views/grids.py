@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -17,6 +18,7 @@ from participants.normalize import name_order_key
 from trainings.grid_services import (
     SCORE_FIELDS,
     ConflictError,
+    attendance_day_present,
     attendance_mark,
     enrolment_score_save,
     score_display,
@@ -132,6 +134,30 @@ class AttendanceGridView(SessionAccessMixin, TemplateView):
             others=others,
             **kwargs,
         )
+
+
+class AttendanceDayView(AttendanceGridView):
+    """Mark present on one day everyone the person saw absent; answer the grid again."""
+
+    changes = True
+
+    def post(self, request, *args, **kwargs):
+        day_id = _int(request.POST.get("day"))
+        if day_id is None:
+            return HttpResponseBadRequest("day is required")
+        day = get_object_or_404(TrainingDay, pk=day_id, session=self.session)
+        ids = [i for i in map(_int, request.POST.get("absent", "").split(",")) if i is not None]
+        changed = attendance_day_present(day=day, enrolment_ids=ids, actor=request.user)
+        date = date_format(day.date, "DATE_FORMAT")
+        if changed:
+            message = ngettext(
+                "%(count)d more marked present on %(date)s.",
+                "%(count)d more marked present on %(date)s.",
+                changed,
+            ) % {"count": changed, "date": date}
+        else:
+            message = _("Everyone was already marked present on %(date)s.") % {"date": date}
+        return self.render_to_response(self.get_context_data(status_message=message))
 
 
 class ScoreGridView(SessionAccessMixin, TemplateView):
@@ -282,6 +308,11 @@ class ScoreSaveView(SessionAccessMixin, View):
 
 urlpatterns = [
     path("sessions/<str:code>/attendance/", AttendanceGridView.as_view(), name="attendance_grid"),
+    path(
+        "sessions/<str:code>/attendance/day/",
+        AttendanceDayView.as_view(),
+        name="attendance_day_present",
+    ),
     path(
         "sessions/<str:code>/attendance/mark/",
         AttendanceMarkView.as_view(),
