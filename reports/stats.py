@@ -34,7 +34,8 @@ from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter,
 from certificates.models import Certificate
 from participants.models import AgencyType, Gender, ReferenceItem, Region
 from participants.normalize import clean_text, fold
-from trainings.importing import CellError, parse_date
+from reports.models import Programme
+from trainings.importing import CellError, parse_date, parse_gender
 from trainings.models import Attendance, Course, Enrolment, Session
 
 UNKNOWN = "unknown"  # the by_region key of participants whose region is not recorded
@@ -61,6 +62,8 @@ class Filters:
     date_to: dt.date | None = None
     region: Region | None = None
     agency_type: AgencyType | None = None
+    gender: Gender | None = None
+    programme: Programme | None = None
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -135,6 +138,8 @@ def filters_from_names(
     date_to: str | dt.date | None = None,
     region: str | None = None,
     agency_type: str | None = None,
+    gender: str | None = None,
+    programme: str | None = None,
 ) -> Filters:
     """Resolve what a person typed into Filters, case-insensitively in every alphabet.
 
@@ -152,6 +157,32 @@ def filters_from_names(
             if agency_type is not None
             else None
         ),
+        gender=_resolve_gender(gender) if gender is not None else None,
+        programme=_resolve_programme(programme) if programme is not None else None,
+    )
+
+
+def _resolve_gender(value: str) -> Gender:
+    """Match a gender by any of the roster's spellings (female, f, ж, ...), as imports do."""
+    if not clean_text(value):
+        raise StatsFilterError("the gender is blank: use female, male, other or undisclosed")
+    try:
+        code = parse_gender(value)
+    except CellError as exc:
+        raise StatsFilterError(str(exc)) from None
+    return Gender.objects.get(code=code)
+
+
+def _resolve_programme(value: str) -> Programme:
+    """Match a programme by code, case-insensitively in every alphabet."""
+    wanted = fold(clean_text(value))
+    programmes = list(Programme.objects.only("id", "code", "name"))
+    for programme in programmes:
+        if fold(programme.code) == wanted:
+            return programme
+    raise StatsFilterError(
+        f"unknown programme {value!r}: known programmes are "
+        f"{_known(p.code for p in programmes) or 'none'}"
     )
 
 
@@ -231,6 +262,11 @@ def participations(filters: Filters) -> QuerySet[Enrolment]:
         qs = qs.filter(participant__region=filters.region)
     if filters.agency_type is not None:
         qs = qs.filter(participant__agency__type=filters.agency_type)
+    if filters.gender is not None:
+        qs = qs.filter(participant__gender=filters.gender)
+    if filters.programme is not None:
+        # One programme: at most one row per session in the join, so no enrolment is doubled.
+        qs = qs.filter(session__programmes=filters.programme)
     return qs
 
 

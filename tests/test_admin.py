@@ -70,6 +70,7 @@ def test_every_record_of_our_apps_is_registered():
         "attendance",
         "certificate",
         "certificatedesign",
+        "programme",
     }
 
 

@@ -11,6 +11,7 @@ _RECORDS = {
     "participants": ["gender", "agencytype", "region", "agency", "participant"],
     "trainings": ["course", "session", "trainingday", "enrolment", "attendance"],
     "certificates": ["certificate"],
+    "reports": ["programme", "target"],
 }
 
 # role -> {(app, model): actions}
@@ -22,6 +23,7 @@ _GRANTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("participants", "participantmerge"): ("view",),
         **{("trainings", m): ("view", "add", "change") for m in _RECORDS["trainings"]},
         ("certificates", "certificate"): ("view", "add", "change"),
+        **{("reports", m): ("view", "add", "change") for m in _RECORDS["reports"]},
     },
     TRAINER: {
         **{(app, m): ("view",) for app, models in _RECORDS.items() for m in models},

@@ -30,6 +30,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--agency-type", metavar="NAME", help="the type of the participants' agency"
         )
+        parser.add_argument(
+            "--gender", metavar="CODE", help="female, male, other or undisclosed (or a synonym)"
+        )
+        parser.add_argument("--programme", metavar="CODE", help="a programme's code")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -39,6 +43,8 @@ class Command(BaseCommand):
                 date_to=options["date_to"],
                 region=options["region"],
                 agency_type=options["agency_type"],
+                gender=options["gender"],
+                programme=options["programme"],
             )
         except StatsFilterError as exc:
             raise CommandError(str(exc), returncode=1) from exc
