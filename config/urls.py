@@ -32,6 +32,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("certificates/", include("certificates.urls")),
     path("", include("participants.urls")),
+    path("", include("reports.urls")),
     path("", include("trainings.urls")),
 ]
 

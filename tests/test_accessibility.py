@@ -31,12 +31,15 @@ NOT_PAGES = {
     "set_language",
     "trainings:registration_qr",
     "trainings:attendance_mark",
+    "trainings:attendance_day_present",
     "trainings:score_save",
     "trainings:enrolment_status",
     "trainings:certificates_issue",
     "trainings:certificates_pdf",
     "trainings:sign_in_sheets",
     "trainings:import_template",
+    "reports:workbook",
+    "reports:data_csv",
 }
 
 

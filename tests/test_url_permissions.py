@@ -111,6 +111,7 @@ ACCESS: dict[str, Rule] = {
     # trainers' grids
     "trainings:attendance_grid": SESSION_READ,
     "trainings:attendance_mark": SESSION_CHANGE,
+    "trainings:attendance_day_present": SESSION_CHANGE,
     "trainings:score_grid": SESSION_READ,
     "trainings:score_save": SESSION_CHANGE,
     # public registration, the organiser's side
@@ -121,6 +122,10 @@ ACCESS: dict[str, Rule] = {
     "participants:participant_detail": rule(READERS, PLANNERS),
     "participants:duplicate_list": rule(PLANNERS),
     "participants:participant_merge": rule(PLANNERS),
+    # statistics and their downloads: read by organisers, M&E officers and administrators
+    "reports:statistics": rule(READERS, frozenset()),
+    "reports:workbook": rule(READERS, frozenset()),
+    "reports:data_csv": rule(READERS, frozenset()),
 }
 
 # The admin has its own permission checks (tests/test_admin.py); media files are not pages.

@@ -1,58 +1,16 @@
 """A trainer marks attendance and enters scores in chromium; another trainer is kept out."""
 
 import datetime as dt
-import gc
 import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from playwright.sync_api import expect
 
 from tests.factories import EnrolmentFactory, ParticipantFactory, SessionFactory
 from trainings.models import Attendance, Enrolment
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _serialized_rollback_in_every_context(django_db_setup, django_db_blocker):
-    """Let serialized_rollback restore the reference lists whichever connection object runs.
-
-    Once playwright has started, the test body sees other connection objects than the one
-    setup_databases gave the serialized contents to, so after the first browser test flushes
-    the database the next ones would start without genders, regions and role groups.
-    Workaround until tests/browser/conftest.py does this (see /work/notes/requests-grids.md).
-    """
-    with django_db_blocker.unblock():
-        for alias in connections.settings:
-            connection = connections[alias]
-            wrapper = type(connection)
-            if "_test_serialized_contents" in vars(wrapper):
-                continue
-            contents = getattr(connection, "_test_serialized_contents", None)
-            if contents is None:
-                contents = next(
-                    (
-                        vars(obj)["_test_serialized_contents"]
-                        for obj in gc.get_objects()
-                        if isinstance(obj, BaseDatabaseWrapper)
-                        and obj.alias == alias
-                        and "_test_serialized_contents" in vars(obj)
-                    ),
-                    None,
-                )
-            if contents is None:
-                contents = connection.creation.serialize_db_to_string()
-            wrapper._test_serialized_contents = contents
-            # An earlier browser test's flush may have let post_migrate recreate the role groups
-            # under new ids: start from an empty database, which the restore then fills.
-            call_command(
-                "flush", database=alias, interactive=False, verbosity=0, inhibit_post_migrate=True
-            )
-    yield
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 NAMES = [("Osmonova", "Aigul"), ("Toktogulov", "Nurlan"), ("Kovaleva", "Elena")]
