@@ -29,7 +29,14 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    NullIf,
+    TruncMonth,
+    TruncQuarter,
+    TruncYear,
+)
 
 from certificates.models import Certificate
 from participants.models import AgencyType, Gender, ReferenceItem, Region
@@ -79,6 +86,22 @@ class Row:
 
     key: str
     label: str
+    participants: int
+    participations: int
+
+
+@dataclass(frozen=True)
+class CrossRow:
+    """One combination of gender and agency type that occurs in scope, with both counts.
+
+    ``gender`` is the gender's code (as :func:`by_gender` keys it); ``agency_type`` is the agency
+    type's name (as :func:`by_agency_type` keys it). A person counts once per combination.
+    """
+
+    gender: str
+    gender_label: str
+    agency_type: str
+    agency_type_label: str
     participants: int
     participations: int
 
@@ -368,6 +391,33 @@ def by_session(filters: Filters) -> list[Row]:
     return [Row(code, title or course_title, *n) for code, title, course_title, *n in rows]
 
 
+def by_gender_and_agency_type(filters: Filters) -> list[CrossRow]:
+    """Cross gender with the participant's agency type: one row per combination that occurs.
+
+    Ordered like :func:`by_gender` (the genders' sort order), then like :func:`by_agency_type`.
+    """
+    gender, type_ = "participant__gender", "participant__agency__type"
+    rows = (
+        participations(filters)
+        .values(f"{gender}__code", f"{gender}__name", f"{type_}__name")
+        .annotate(**_counts())
+        .order_by(
+            f"{gender}__sort_order",
+            f"{gender}__name",
+            f"{gender}__code",
+            f"{type_}__sort_order",
+            f"{type_}__name",
+        )
+        .values_list(
+            f"{gender}__code", f"{gender}__name", f"{type_}__name", "participants", "participations"
+        )
+    )
+    return [
+        CrossRow(code, name, type_name, type_name, n_participants, n_participations)
+        for code, name, type_name, n_participants, n_participations in rows
+    ]
+
+
 _TRUNC = {"quarter": TruncQuarter, "month": TruncMonth, "year": TruncYear}
 
 
@@ -396,9 +446,15 @@ def by_period(filters: Filters, period: Period = "quarter") -> list[Row]:
 
 # --- attendance, assessment, certificates ------------------------------------------------------
 
-_GROUPS: dict[str, tuple[str, str]] = {
-    "course": ("session__course__code", "session__course__title"),
-    "session": ("session__code", "session__code"),
+# group_by -> (key, label, order): the course by code (label its title); the session by code
+# (label its title, or its course's when it has none), in order of start date as by_session.
+_GROUPS: dict[str, tuple[str, str | tuple[str, str], tuple[str, ...]]] = {
+    "course": ("session__course__code", "session__course__title", ("key_",)),
+    "session": (
+        "session__code",
+        ("session__title", "session__course__title"),
+        ("session__start_date", "key_"),
+    ),
 }
 
 
@@ -413,11 +469,16 @@ def _grouped(
         return [qs.aggregate(**aggregates)]
     if group_by not in _GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(_GROUPS)}, not {group_by!r}")
-    key, label = _GROUPS[group_by]
+    key, label, order = _GROUPS[group_by]
+    if isinstance(label, tuple):
+        own, fallback = label
+        label_expr: Any = Coalesce(NullIf(F(prefix + own), Value("")), F(prefix + fallback))
+    else:
+        label_expr = F(prefix + label)
     return list(
-        qs.values(key_=F(prefix + key), label_=F(prefix + label))
+        qs.values(key_=F(prefix + key), label_=label_expr)
         .annotate(**aggregates)
-        .order_by("key_")
+        .order_by(*(field if field == "key_" else prefix + field for field in order))
     )
 
 
