@@ -115,6 +115,7 @@ class Participant(models.Model):
         "consent text version",
         max_length=20,
         blank=True,
+        db_default="",
         help_text="Which consent text the person agreed to (public registration records it).",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())

@@ -511,3 +511,16 @@ def test_base_has_the_language_switcher_navigation_and_messages_area(client):
         assert f'name="language" value="{code}"' in html
     assert 'aria-current="page"' in html
     assert 'href="#content"' in html and 'id="content"' in html
+
+
+@pytest.mark.parametrize("role", list(START_PAGES))
+def test_every_link_in_the_navigation_opens_for_its_role(client, role):
+    """The header offers each role only pages that role may open."""
+    signed_in(client, role)
+    html = client.get(START_PAGES[role]).content.decode()
+    nav = html.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+    links = re.findall(r'href="(/[^"]*)"', nav)
+    assert links
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, f"{role}: {link} answers {response.status_code}"
