@@ -1,7 +1,9 @@
 """The demo data set: a believable programme's courses, sessions, people and results.
 
-``demo_seed`` writes it once (it recognises its own sessions by their ``DEMO-`` code prefix) and
-creates the demo users, one per role. Their passwords are printed by ``manage.py seed_demo`` and
+``demo_seed`` writes it once (it recognises its own sessions and programmes by their ``DEMO-``
+code prefix) and creates the demo users, one per role. Two donor-funded programmes group most of
+the sessions and carry indicator targets; a database seeded before programmes existed gets them
+on the next run. Their passwords are printed by ``manage.py seed_demo`` and
 are for the demo only: never run it against a database that real people use.
 
 Everything is drawn from one ``random.Random`` with a fixed seed and dated relative to the day it
@@ -30,6 +32,7 @@ from certificates.models import CertificateDesign, Signatory
 from certificates.services import certificates_issue
 from participants.models import Agency, AgencyType, Gender, Participant, Region
 from participants.normalize import fold
+from reports.models import Programme, Target
 from trainings import roles
 from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
 
@@ -364,6 +367,54 @@ SESSIONS = [
 # email, by a donor's staff: the duplicates an organiser is expected to merge by hand.
 LATIN_DUPLICATE_IN = (5, 8, 9)
 
+# --- programmes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammePlan:
+    code: str
+    name: str  # "{first}" and "{last}" are the programme's first and last years
+    donors: str
+    description: str
+    sessions: tuple[int, ...]  # indexes into SESSIONS
+    years: int  # how long it runs, from January of its first session's year
+    targets: tuple[tuple[str, str], ...]  # (indicator, value) over the programme's period
+
+
+PROGRAMMES = [
+    ProgrammePlan(
+        f"{DEMO_PREFIX}ROL-HR",
+        "Rule of Law and Human Rights Programme {first}–{last}",
+        "European Union; Ministry of Foreign Affairs of Norway",
+        "Strengthens the justice sector's and state bodies' use of the UN human rights "
+        "mechanisms and their response to trafficking in human beings.",
+        (0, 3, 4, 5, 6, 9, 10),
+        3,
+        (
+            ("participants", "450"),
+            ("women_share", "0.5"),
+            ("improved_share", "0.7"),
+            ("certificates", "380"),
+        ),
+    ),
+    ProgrammePlan(
+        f"{DEMO_PREFIX}PREV-TORT-CA",
+        "Prevention of Torture in Central Asia",
+        "Swiss Agency for Development and Cooperation (SDC)",
+        "Trains police, prosecutors, penitentiary staff, forensic doctors and monitors in the "
+        "prevention and documentation of torture (OPCAT, Istanbul Protocol).",
+        (1, 5, 8),  # the Supreme Court's session is co-funded by both programmes
+        2,
+        (
+            ("participants", "160"),
+            ("women_share", "0.5"),
+            ("improved_share", "0.7"),
+            ("certificates", "120"),
+        ),
+    ),
+]
+# The gender-sensitive reporting sessions are paid from the training centre's own budget.
+
 # --- certificates ------------------------------------------------------------------------------
 
 DESIGN_NAME = "Demo: Human Rights Training Programme"
@@ -557,9 +608,77 @@ def demo_seed(*, today: dt.date | None = None, seed: int = SEED) -> DemoResult:
         logins, trainer = _users_ensure()
         existing = Session.objects.filter(code__startswith=DEMO_PREFIX).count()
         if existing:
-            return DemoResult(created={}, logins=logins, existing_sessions=existing)
+            # Seeded before programmes existed: add them to the sessions already there.
+            created = {}
+            if not Programme.objects.filter(code__startswith=DEMO_PREFIX).exists():
+                sessions = list(
+                    Session.objects.filter(code__startswith=DEMO_PREFIX).order_by(
+                        "start_date", "code"
+                    )
+                )
+                if len(sessions) == len(SESSIONS):
+                    created = _programmes_ensure(sessions)
+            return DemoResult(created=created, logins=logins, existing_sessions=existing)
         created = _Generator(random.Random(seed), today, trainer).run()
     return DemoResult(created=created, logins=logins)
+
+
+def _programmes_ensure(sessions: list[Session]) -> dict[str, int]:
+    """Create the demo programmes and targets that are missing; link them to the sessions.
+
+    ``sessions`` are the demo sessions in the order of SESSIONS. A programme's dates follow its
+    sessions' (so that they fit the day the demo was seeded), its code does not: a programme
+    already there is reused as it is.
+    """
+    found = {
+        p.code: p for p in Programme.objects.filter(code__in=[plan.code for plan in PROGRAMMES])
+    }
+    new = []
+    for plan in PROGRAMMES:
+        if plan.code in found:
+            continue
+        first = min(sessions[i].start_date for i in plan.sessions).year
+        last = first + plan.years - 1
+        programme = Programme(
+            code=plan.code,
+            name=plan.name.format(first=first, last=last),
+            donors=plan.donors,
+            description=plan.description,
+            start_date=dt.date(first, 1, 1),
+            end_date=dt.date(last, 12, 31),
+        )
+        programme.clean()
+        new.append(programme)
+        found[plan.code] = programme
+    Programme.objects.bulk_create(new)
+    Through = Programme.sessions.through
+    linked = set(
+        Through.objects.filter(programme__in=found.values()).values_list(
+            "programme_id", "session_id"
+        )
+    )
+    Through.objects.bulk_create(
+        Through(programme_id=found[plan.code].pk, session_id=sessions[i].pk)
+        for plan in PROGRAMMES
+        for i in plan.sessions
+        if (found[plan.code].pk, sessions[i].pk) not in linked
+    )
+    # A target without a period (NULL dates) escapes the unique constraint: look first.
+    existing = set(
+        Target.objects.filter(
+            programme__in=found.values(), period_start=None, period_end=None
+        ).values_list("programme_id", "indicator")
+    )
+    targets = [
+        Target(programme=found[plan.code], indicator=indicator, value=Decimal(value))
+        for plan in PROGRAMMES
+        for indicator, value in plan.targets
+        if (found[plan.code].pk, indicator) not in existing
+    ]
+    for target in targets:
+        target.clean()
+    Target.objects.bulk_create(targets)
+    return {"programmes": len(new), "targets": len(targets)}
 
 
 def _users_ensure() -> tuple[list[Login], AbstractBaseUser]:
@@ -634,6 +753,7 @@ class _Generator:
         self._participants_save()
         self._enrolments_save(sessions, rosters)
         self._certificates_issue(sessions)
+        self.created.update(_programmes_ensure(sessions))
         return dict(self.created)
 
     # The catalogue.

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -16,6 +17,9 @@ from django.utils import timezone
 from certificates.models import Certificate, CertificateDesign
 from participants.models import Agency, Participant
 from participants.normalize import email_key, fold, name_key
+from reports import stats
+from reports.models import Programme, Target
+from reports.targets import achievements
 from trainings import roles
 from trainings.demo import DEMO_PREFIX, demo_seed
 from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
@@ -47,6 +51,8 @@ def counts() -> dict[str, int]:
         Attendance,
         CertificateDesign,
         Certificate,
+        Programme,
+        Target,
     ]
     found = {model.__name__: model.objects.count() for model in models}
     found["User"] = get_user_model().objects.count()
@@ -216,6 +222,44 @@ class TestTheSeededProgramme:
         assert completed.count() * 0.5 < certificates.count() < completed.count()
         assert not certificates.filter(issued_on__gt=timezone.localdate()).exists()
 
+    def test_two_programmes_group_the_sessions_and_carry_four_targets_each(self, seeded):
+        assert "2 programmes, 8 targets" in seeded
+        programmes = list(Programme.objects.order_by("code"))
+        assert [p.code for p in programmes] == ["DEMO-PREV-TORT-CA", "DEMO-ROL-HR"]
+        torture, rule_of_law = programmes
+        assert rule_of_law.name.startswith("Rule of Law and Human Rights Programme 20")
+        assert ";" in rule_of_law.donors  # co-funded
+        assert torture.name == "Prevention of Torture in Central Asia"
+        for programme in programmes:
+            assert programme.donors and programme.description
+            assert programme.start_date.month == 1 and programme.end_date.month == 12
+            dates = programme.sessions.values_list("start_date", flat=True)
+            assert all(programme.start_date <= d <= programme.end_date for d in dates)
+            assert set(programme.targets.values_list("indicator", flat=True)) == set(
+                Target.Indicator.values
+            )
+            assert not programme.targets.exclude(period_start=None, period_end=None).exists()
+        assert set(torture.sessions.values_list("course__code", flat=True)) == {"PREV-TORT"}
+        assert set(rule_of_law.sessions.values_list("course__code", flat=True)) == {
+            "UPR-TB",
+            "CTHB",
+            "PREV-TORT",
+        }
+        shared = set(torture.sessions.all()) & set(rule_of_law.sessions.all())
+        assert len(shared) == 1
+        outside = Session.objects.filter(programmes=None)
+        assert set(outside.values_list("course__code", flat=True)) == {"GSR"}
+        assert rule_of_law.targets.get(indicator="women_share").value == Decimal("0.5")
+        assert rule_of_law.targets.get(indicator="improved_share").value == Decimal("0.7")
+
+    def test_the_targets_are_partly_achieved(self, seeded):
+        for programme in Programme.objects.all():
+            found = {a.indicator: a for a in achievements(stats.Filters(programme=programme))}
+            assert 0.3 < found["participants"].ratio < 1
+            assert 0.3 < found["certificates"].ratio < 1
+            assert 0.35 < found["women_share"].achieved < 0.65
+            assert found["improved_share"].ratio > 1
+
     def test_the_demo_trainer_teaches_several_sessions_but_not_all(self, seeded):
         trainer = get_user_model().objects.get(groups__name=roles.TRAINER)
         assert 3 <= trainer.trained_sessions.count() < Session.objects.count()
@@ -248,7 +292,17 @@ def test_same_seed_gives_the_same_data_on_a_fresh_database():
         scores = Enrolment.objects.order_by("id").values_list(
             "session__code", "participant__name_key", "status", "pre_score", "post_score"
         )
-        return list(people), list(scores), list(Attendance.objects.values_list("present"))
+        links = Programme.sessions.through.objects.order_by(
+            "programme__code", "session__start_date"
+        ).values_list("programme__code", "session__code")
+        programmes = Programme.objects.values_list("code", "name", "start_date", "end_date")
+        return (
+            list(people),
+            list(scores),
+            list(Attendance.objects.values_list("present")),
+            list(links),
+            list(programmes),
+        )
 
     today = dt.date(2025, 6, 1)
     demo_seed(today=today)
@@ -272,6 +326,29 @@ def test_people_already_registered_by_email_are_reused_not_duplicated():
     demo_seed()
     assert Participant.objects.exclude(email="").count() == with_email
     assert Session.objects.count() == 12
+    # The programmes are reused, and linked to the new sessions.
+    assert Programme.objects.count() == 2
+    assert Target.objects.count() == 8
+    assert Session.objects.filter(programmes=None).count() == 3
+
+
+def test_a_demo_seeded_before_programmes_gets_them_on_the_next_run(seeded):
+    links = set(Programme.sessions.through.objects.values_list("programme__code", "session__code"))
+    Programme.objects.all().delete()
+    before = counts()
+
+    again = seed()
+
+    assert "Demo data created: 2 programmes, 8 targets." in again
+    after = counts()
+    assert after.pop("Programme") == 2 and after.pop("Target") == 8
+    before.pop("Programme"), before.pop("Target")
+    assert after == before
+    assert (
+        set(Programme.sessions.through.objects.values_list("programme__code", "session__code"))
+        == links
+    )
+    assert "nothing created" in seed()
 
 
 def test_missing_role_group_is_a_clear_error_and_writes_nothing():
