@@ -54,9 +54,17 @@ def reference_lists_ensure() -> None:
     roles_sync()
 
 
+_flushed = []  # set once a transactional test (which ends with a flush) has run
+
+
 @pytest.fixture
 def reference_lists(transactional_db):
-    """A transactional test's database with the seeded reference lists and role groups."""
+    """A transactional test's database with the seeded reference lists and role groups.
+
+    Every test that asks for ``transaction=True`` should use it: the flush that ends such a
+    test empties every table, the migrations' seed data included.
+    """
+    _flushed.append(True)
     reference_lists_ensure()
 
 
@@ -64,5 +72,6 @@ def reference_lists(transactional_db):
 def _reference_lists_after_the_run(django_db_setup, django_db_blocker):
     """Leave a reused test database (--reuse-db) as the migrations left it, flushes or not."""
     yield
-    with django_db_blocker.unblock():
-        reference_lists_ensure()
+    if _flushed:
+        with django_db_blocker.unblock():
+            reference_lists_ensure()
