@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext
 
 from participants.normalize import email_key, fold, name_key
 
@@ -25,7 +26,8 @@ class ReferenceItem(models.Model):
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        # The seeded names (participants/reference.py) are translated; others show as typed.
+        return gettext(self.name)
 
     def save(self, *args, **kwargs) -> None:
         self.name_key = fold(self.name)
@@ -77,7 +79,8 @@ class Agency(models.Model):
         verbose_name_plural = "agencies"
 
     def __str__(self) -> str:
-        return self.name
+        # The seeded names (participants/reference.py) are translated; others show as typed.
+        return gettext(self.name)
 
     def save(self, *args, **kwargs) -> None:
         self.name_key = fold(self.name)
