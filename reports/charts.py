@@ -24,7 +24,7 @@ LINE = "#d5dbe3"
 TRACK = "#eef1f5"
 
 WIDTH = 400  # viewBox units; shown at up to the CSS max width, so text stays about 14 px
-FONT = 'font-family="inherit" font-size="14"'
+FONT = 'font-family="inherit" font-size="15"'
 LABEL_CHARS = 48  # a label longer than this is cut (the full text is in the bar's title)
 
 

@@ -70,7 +70,7 @@ def _breakdown(
         if adds_up
         else _(
             "A person counts once per value, so participants may not add up to the total: "
-            "someone in two courses is one participant of each, and one participant overall."
+            "someone in two of them is a participant of each, and one participant overall."
         )
     )
     return Breakdown(
