@@ -1,6 +1,6 @@
 """The statistics page: filters, headline figures, breakdowns, charts."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.urls import path
 from django.utils.formats import number_format
@@ -38,7 +38,6 @@ class Breakdown:
     adds_up: bool
     note: str = ""
     chart: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _percent(part: float | None, whole: float | None) -> float | None:
@@ -212,7 +211,7 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
             stats.attendance(filters, group_by="session"),
             {row.key: row.label for row in sessions},
         )
-        self._charts(by_slug, per_course, totals)
+        prepost_chart = self._charts(by_slug, per_course)
         achievements = [
             {
                 "row": row,
@@ -246,15 +245,15 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
                     "data": _cross(cross, genders, "participations"),
                 },
             ],
-            "prepost_chart": by_slug["course"].extra["prepost_chart"],
+            "prepost_chart": prepost_chart,
             "per_course": per_course,
             "per_session": per_session,
             "achievements": achievements,
             "programme": filters.programme,
         }
 
-    def _charts(self, by_slug: dict[str, Breakdown], per_course: list[dict], totals) -> None:
-        """Draw the charts of the gender split, agency types, regions, quarters, pre/post."""
+    def _charts(self, by_slug: dict[str, Breakdown], per_course: list[dict]) -> str:
+        """Draw each breakdown's chart into it; return the chart of pre/post per course."""
         gender = by_slug["gender"]
         gender.chart = charts.horizontal_bars(
             [
@@ -287,7 +286,7 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
             or _("no participants"),
         )
         assessed = [row for row in per_course if row["assessment"] is not None]
-        by_slug["course"].extra["prepost_chart"] = (
+        return (
             charts.paired_bars(
                 [
                     charts.Pair(
