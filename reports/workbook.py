@@ -719,6 +719,26 @@ class WorkbookRenderer:
             cell.font = font
         return cell
 
+    def row(self, sheet: Any, values: Sequence[Any], kinds: list[Kind], formatted: list) -> list:
+        """Return a table row's cells; number cells reuse one formatted cell per column.
+
+        Setting a number format costs more than writing the cell, and openpyxl writes each
+        cell of a write-only row before taking the next and never keeps one, so a column's
+        formatted cell can carry each row's value in turn.
+        """
+        cells = []
+        for n, (value, kind) in enumerate(zip(values, kinds, strict=True)):
+            if value is None or isinstance(value, (str, Value_)) or kind not in FORMATS:
+                cells.append(self.cell(sheet, value, kind))
+                continue
+            cell = formatted[n]
+            if cell is None:
+                cell = formatted[n] = WriteOnlyCell(sheet)
+                cell.number_format = FORMATS[kind]
+            cell.value = value
+            cells.append(cell)
+        return cells
+
     def _line(self, sheet: Any, text: str, font: Font | None = None) -> None:
         sheet.append([self.cell(sheet, text, font=font or MUTED)])
 
@@ -753,8 +773,9 @@ class WorkbookRenderer:
             header = row_number
             kinds = [c.kind for c in table.columns]
             count = 0
+            formatted: list[Any] = [None] * len(kinds)
             for values in table.rows:
-                sheet.append([self.cell(sheet, v, k) for v, k in zip(values, kinds, strict=True)])
+                sheet.append(self.row(sheet, values, kinds, formatted))
                 count += 1
             row_number += count
             totals_row = None
