@@ -296,7 +296,10 @@ def test_an_invalid_filter_is_shown_on_its_field_and_the_rest_still_counts(
     form = response.context["form"]
     assert list(form.errors) == [field]
     html = response.content.decode()
-    assert 'class="field__error"' in html and "Some filters were not understood" in html
+    assert "Some filters were not understood" in html
+    # The message is tied to its field, for screen readers too.
+    assert f'aria-describedby="id_{field}_error"' in html
+    assert f'<div class="field__error" id="id_{field}_error">' in html
     # The valid filters still apply; the invalid one is left out of the figures and downloads.
     valid = {k: v for k, v in params.items() if k != field}
     expected = StatisticsFilterForm(valid)
