@@ -49,6 +49,8 @@ format: install
 bench: install
 	$(BIN)/python bench/imports_and_stats.py --size $(SIZE)
 	$(BIN)/python bench/certificates.py
+	$(BIN)/python bench/workbook.py --size 100000
+	$(BIN)/python bench/workbook.py --size 300000
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: | $(BIN)/uv

@@ -108,3 +108,46 @@ def test_benchmark_leaves_nothing_behind(run):
                 "SELECT 1 FROM pg_database WHERE datname = %s", [f"{config['NAME']}_bench"]
             ).fetchall()
         assert names == []
+
+
+# --- bench/workbook.py ---------------------------------------------------------------------
+
+WORKBOOK_UNITS = {
+    "participations": "rows",
+    "generate_seconds": "s",
+    "workbook_data_rows": "rows",
+    "workbook_export_seconds": "s",
+    "workbook_export_peak_mb": "MiB",
+    "workbook_export_file_mb": "MiB",
+    "workbook_bare_seconds": "s",
+    "workbook_bare_peak_mb": "MiB",
+    "workbook_bare_file_mb": "MiB",
+    "workbook_query_seconds": "s",
+    "workbook_idle_mb": "MiB",
+    "workbook_export_ratio": "x",
+    "workbook_memory_ratio": "x",
+}
+
+
+def test_workbook_benchmark_prints_every_figure_and_leaves_nothing(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "workbook.py"),
+            "--size",
+            "300",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env=os.environ.copy(),
+    )
+    assert result.returncode == 0, result.stderr
+    printed = figures(result.stdout)
+    assert {name: unit for name, (_, unit) in printed.items()} == WORKBOOK_UNITS
+    assert printed["participations"] == (300, "rows")
+    assert 0 < printed["workbook_data_rows"][0] < 300
+    assert list(tmp_path.iterdir()) == []
