@@ -37,6 +37,7 @@ from django.db.models.functions import (
     TruncQuarter,
     TruncYear,
 )
+from django.utils.translation import gettext
 
 from certificates.models import Certificate
 from participants.models import AgencyType, Gender, ReferenceItem, Region
@@ -82,7 +83,12 @@ class Filters:
 
 @dataclass(frozen=True)
 class Row:
-    """One value of a breakdown: its key, a label for people, and both counts."""
+    """One value of a breakdown: its key, a label for people, and both counts.
+
+    The key is what the JSON shows (a gender's code, a stored name, a course or session code); the
+    label of a gender, agency type or region is its name in the active language (the seeded names
+    are translated, as ``ReferenceItem.__str__`` shows them), of a course or session its title.
+    """
 
     key: str
     label: str
@@ -95,7 +101,8 @@ class CrossRow:
     """One combination of gender and agency type that occurs in scope, with both counts.
 
     ``gender`` is the gender's code (as :func:`by_gender` keys it); ``agency_type`` is the agency
-    type's name (as :func:`by_agency_type` keys it). A person counts once per combination.
+    type's stored name (as :func:`by_agency_type` keys it); the labels are their names in the
+    active language. A person counts once per combination.
     """
 
     gender: str
@@ -322,7 +329,7 @@ def by_gender(filters: Filters) -> list[Row]:
         .values_list("participant__gender", "participants", "participations")
     }
     return [
-        Row(code, name, *counted.get(pk, (0, 0)))
+        Row(code, gettext(name), *counted.get(pk, (0, 0)))
         for pk, code, name in Gender.objects.order_by("sort_order", "name").values_list(
             "pk", "code", "name"
         )
@@ -347,7 +354,8 @@ def _breakdown(filters: Filters, key: str, label: str | None, *order: Any) -> li
 def by_agency_type(filters: Filters) -> list[Row]:
     """Break down by the participant's agency type; only types that occur."""
     type_ = "participant__agency__type"
-    return _breakdown(filters, f"{type_}__name", None, f"{type_}__sort_order", f"{type_}__name")
+    rows = _breakdown(filters, f"{type_}__name", None, f"{type_}__sort_order", f"{type_}__name")
+    return [Row(row.key, gettext(row.key), row.participants, row.participations) for row in rows]
 
 
 def by_region(filters: Filters) -> list[Row]:
@@ -361,7 +369,9 @@ def by_region(filters: Filters) -> list[Row]:
         F(f"{region}__name").asc(nulls_last=True),
     )
     return [
-        row if row.key is not None else Row(UNKNOWN, UNKNOWN, row.participants, row.participations)
+        Row(row.key, gettext(row.key), row.participants, row.participations)
+        if row.key is not None
+        else Row(UNKNOWN, UNKNOWN, row.participants, row.participations)
         for row in rows
     ]
 
@@ -413,7 +423,9 @@ def by_gender_and_agency_type(filters: Filters) -> list[CrossRow]:
         )
     )
     return [
-        CrossRow(code, name, type_name, type_name, n_participants, n_participations)
+        CrossRow(
+            code, gettext(name), type_name, gettext(type_name), n_participants, n_participations
+        )
         for code, name, type_name, n_participants, n_participations in rows
     ]
 

@@ -170,6 +170,26 @@ def test_cross_table_follows_the_filters(world):
     assert cross(stats.Filters(course="NONE")) == []
 
 
+def test_reference_labels_are_in_the_readers_language_and_keys_stay_stored(world, monkeypatch):
+    # The seeded names are translated through gettext, as ReferenceItem.__str__ shows them.
+    monkeypatch.setattr(stats, "gettext", lambda text: f"«{text}»")
+    everything = stats.Filters()
+
+    assert stats.by_gender_and_agency_type(everything)[0] == stats.CrossRow(
+        "female", "«Female»", "Ministry", "«Ministry»", 2, 3
+    )
+    assert [(r.key, r.label) for r in stats.by_gender(everything)][:2] == [
+        ("female", "«Female»"),
+        ("male", "«Male»"),
+    ]
+    assert [(r.key, r.label) for r in stats.by_agency_type(everything)] == [
+        ("Ministry", "«Ministry»"),
+        ("Police", "«Police»"),
+    ]
+    assert {(r.key, r.label) for r in stats.by_region(everything)} == {("Chui", "«Chui»")}
+    assert stats.summary(everything)["by_agency_type"].keys() == {"Ministry", "Police"}
+
+
 # --- per course and per session ----------------------------------------------------------------
 
 
