@@ -420,3 +420,27 @@ def test_organisers_and_administrators_read_the_page(client, world, role):
     user.groups.add(Group.objects.get(name=role))
     client.force_login(user)
     assert client.get(URL).status_code == 200
+
+
+def test_page_agrees_with_the_json_of_manage_py_stats(me_client, world):
+    response = me_client.get(URL, {"course": "PT"})
+    summary = stats.summary(stats.Filters(course="PT"))
+    totals = response.context["totals"]
+    assert (totals.sessions, totals.participants, totals.participations) == (
+        summary["sessions"],
+        summary["participants"],
+        summary["participations"],
+    )
+    for slug, key in [
+        ("gender", "by_gender"),
+        ("agency-type", "by_agency_type"),
+        ("region", "by_region"),
+        ("course", "by_course"),
+    ]:
+        assert {
+            k: {"participants": p, "participations": n}
+            for k, (p, n) in counts(response, slug).items()
+        } == summary[key]
+    assert response.context["attendance"].rate == summary["attendance_rate"]
+    assert response.context["assessment"].as_dict() == summary["assessment"]
+    assert response.context["certificates"] == summary["certificates"]
