@@ -524,3 +524,9 @@ def test_every_link_in_the_navigation_opens_for_its_role(client, role):
     for link in links:
         response = client.get(link)
         assert response.status_code == 200, f"{role}: {link} answers {response.status_code}"
+
+
+def test_me_start_page_leads_to_the_statistics_page(client):
+    signed_in(client, roles.ME_OFFICER)
+    html = client.get("/home/me/").content.decode()
+    assert f'href="{reverse("reports:statistics")}"' in html
