@@ -23,6 +23,7 @@ as the record exists (a merge keeps the kept record's id), and meaningless outsi
 
 import csv
 import datetime as dt
+import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from certificates.models import Certificate
 from reports import stats
@@ -59,7 +61,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TITLE_FONT = Font(bold=True, size=14)
 BOLD = Font(bold=True)
 MUTED = Font(italic=True, color="595959")
-WRAP = Alignment(wrap_text=True, vertical="top")
+RIGHT = Alignment(horizontal="right")
 FIRST_TABLE_ROW = 4  # title, filters line, blank row, then the first table
 
 SHEETS = ("Summary", "By gender", "By agency type", "By region", "By course", "Assessments", "Data")
@@ -171,7 +173,7 @@ def _count_table(
             Column(header, "text", 34),
             Column("Participants", "count"),
             Column("Participations", "count"),
-            Column("Share of participants", "percent", 12),
+            Column("Share of participants", "percent", 20),
         ],
         rows=[
             (
@@ -399,7 +401,9 @@ class ByGenderExport(Export):
         chart.set_categories(
             Reference(sheet, min_col=1, min_row=main.first_row, max_row=main.last_row)
         )
-        return [(chart, f"F{FIRST_TABLE_ROW}")]
+        # Right of the widest table (the gender x agency type tables), a column apart.
+        widest = max(p.columns for p in placed.values())
+        return [(chart, f"{get_column_letter(widest + 2)}{FIRST_TABLE_ROW}")]
 
 
 class ByAgencyTypeExport(Export):
@@ -445,11 +449,11 @@ class ByCourseExport(Export):
         rate = {row.key: row.rate for row in stats.attendance(f, group_by="course")}
         session_rate = {row.key: row.rate for row in stats.attendance(f, group_by="session")}
         columns = [
-            Column("Code", "text", 16),
+            Column("Code", "text", 22),
             Column("Title", "text", 50),
             Column("Participants", "count"),
             Column("Participations", "count"),
-            Column("Attendance rate", "percent"),
+            Column("Attendance rate", "percent", 16),
         ]
         return [
             Table(
@@ -497,11 +501,11 @@ class AssessmentsExport(Export):
 
     COLUMNS = [
         Column("Pairs", "count", 10),
-        Column("Pre-test mean", "percent"),
-        Column("Post-test mean", "percent"),
-        Column("Mean gain (points)", "mean"),
-        Column("Share improved", "percent"),
-        Column("Normalized gain", "ratio"),
+        Column("Pre-test mean", "percent", 15),
+        Column("Post-test mean", "percent", 15),
+        Column("Mean gain (points)", "mean", 19),
+        Column("Share improved", "percent", 16),
+        Column("Normalized gain", "ratio", 16),
     ]
 
     @staticmethod
@@ -538,7 +542,7 @@ class AssessmentsExport(Export):
             ),
             Table(
                 "sessions",
-                [Column("Session", "text", 16), Column("Title", "text", 50), *self.COLUMNS],
+                [Column("Session", "text", 22), Column("Title", "text", 50), *self.COLUMNS],
                 [
                     (a.key, sessions.get(a.key, a.label), *self._figures(a))
                     for a in stats.assessment(f, group_by="session")
@@ -558,10 +562,10 @@ class DataExport(Export):
 
     def columns(self) -> list[Column]:
         columns = [
-            Column("Session", "text", 14),
-            Column("Course", "text", 12),
-            Column("Start", "date", 11),
-            Column("End", "date", 11),
+            Column("Session", "text", 22),
+            Column("Course", "text", 14),
+            Column("Start", "date", 12),
+            Column("End", "date", 12),
             Column("Session region", "text", 16),
             Column("Participant id", "id", 12),
             Column("Last name", "text", 18),
@@ -739,6 +743,13 @@ class WorkbookRenderer:
             cells.append(cell)
         return cells
 
+    def header(self, sheet: Any, column: Column) -> Any:
+        """Return a header cell: bold, and right-aligned over numbers, as the numbers are."""
+        cell = self.cell(sheet, column.header, font=BOLD)
+        if column.kind != "text":
+            cell.alignment = RIGHT
+        return cell
+
     def _line(self, sheet: Any, text: str, font: Font | None = None) -> None:
         sheet.append([self.cell(sheet, text, font=font or MUTED)])
 
@@ -755,6 +766,13 @@ class WorkbookRenderer:
         first = tables[0]
         header_row = FIRST_TABLE_ROW + (1 if first.caption else 0)
         sheet.freeze_panes = f"A{header_row + 1}"
+        if not isinstance(export, DataExport):
+            # Printed (or converted to PDF), a statistics sheet and its charts fit a page's width.
+            sheet.page_setup.orientation = "landscape"
+            sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+            sheet.page_setup.fitToWidth = 1
+            sheet.page_setup.fitToHeight = 0
+        sheet.print_title_rows = f"{header_row}:{header_row}"
 
         self._line(sheet, export.title, TITLE_FONT)
         self._line(sheet, filters_line(self.filters, self.pseudonymize))
@@ -768,7 +786,7 @@ class WorkbookRenderer:
             if table.caption:
                 sheet.append([self.cell(sheet, table.caption, font=BOLD)])
                 row_number += 1
-            sheet.append([self.cell(sheet, c.header, font=BOLD) for c in table.columns])
+            sheet.append([self.header(sheet, c) for c in table.columns])
             row_number += 1
             header = row_number
             kinds = [c.kind for c in table.columns]
@@ -799,9 +817,13 @@ class WorkbookRenderer:
                 self.rows_written[export.sheet] = count
             if table.note:
                 # A blank row first, so that the note is not part of the table's current region.
+                # Wrapped to the table's width: a long line would widen the printed page.
                 sheet.append([])
-                sheet.append([self.cell(sheet, table.note, font=MUTED)])
-                row_number += 2
+                width = max(40, int(sum(c.width for c in table.columns)))
+                lines = textwrap.wrap(table.note, width)
+                for line in lines:
+                    sheet.append([self.cell(sheet, line, font=MUTED)])
+                row_number += 1 + len(lines)
         for chart, anchor in export.charts(sheet, placed):
             sheet.add_chart(chart, anchor)
 
