@@ -77,7 +77,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Value_:
+class Typed:
     """A value with its own kind, for a column whose rows hold different kinds (Summary)."""
 
     value: Any
@@ -205,21 +205,21 @@ class SummaryExport(Export):
         rate = stats.attendance(f).rate
         a = stats.assessment(f)
         figures = [
-            ("Sessions", Value_(total.sessions, "count")),
-            ("Participations (a person once per session)", Value_(total.participations, "count")),
-            ("Participants (distinct persons)", Value_(total.participants, "count")),
+            ("Sessions", Typed(total.sessions, "count")),
+            ("Participations (a person once per session)", Typed(total.participations, "count")),
+            ("Participants (distinct persons)", Typed(total.participants, "count")),
             (
                 "Share of women among participants",
-                Value_(_share(women, total.participants), "percent"),
+                Typed(_share(women, total.participants), "percent"),
             ),
-            ("Attendance rate (present / scheduled person-days)", Value_(rate, "percent")),
-            ("Pre/post test pairs", Value_(a.pairs, "count")),
-            ("Pre-test mean", Value_(_fraction(a.pre_mean), "percent")),
-            ("Post-test mean", Value_(_fraction(a.post_mean), "percent")),
-            ("Mean gain (percentage points)", Value_(a.mean_gain, "mean")),
-            ("Share of pairs improved", Value_(a.improved_share, "percent")),
-            ("Normalized gain", Value_(a.normalized_gain, "ratio")),
-            ("Certificates issued (not revoked)", Value_(stats.certificates(f), "count")),
+            ("Attendance rate (present / scheduled person-days)", Typed(rate, "percent")),
+            ("Pre/post test pairs", Typed(a.pairs, "count")),
+            ("Pre-test mean", Typed(_fraction(a.pre_mean), "percent")),
+            ("Post-test mean", Typed(_fraction(a.post_mean), "percent")),
+            ("Mean gain (percentage points)", Typed(a.mean_gain, "mean")),
+            ("Share of pairs improved", Typed(a.improved_share, "percent")),
+            ("Normalized gain", Typed(a.normalized_gain, "ratio")),
+            ("Certificates issued (not revoked)", Typed(stats.certificates(f), "count")),
         ]
         tables = [
             Table(
@@ -266,8 +266,8 @@ class SummaryExport(Export):
                             row.label,
                             row.period_start,
                             row.period_end,
-                            Value_(row.target, "percent" if row.is_share else "count"),
-                            Value_(row.achieved, "percent" if row.is_share else "count"),
+                            Typed(row.target, "percent" if row.is_share else "count"),
+                            Typed(row.achieved, "percent" if row.is_share else "count"),
                             row.ratio,
                         )
                         for row in achieved
@@ -705,7 +705,7 @@ class WorkbookRenderer:
 
     def cell(self, sheet: Any, value: Any, kind: Kind = "text", font: Font | None = None) -> Any:
         """Return what to append for one value: the value itself, or a styled/text cell."""
-        if isinstance(value, Value_):
+        if isinstance(value, Typed):
             value, kind = value.value, value.kind
         if value is None:
             return None
@@ -732,7 +732,7 @@ class WorkbookRenderer:
         """
         cells = []
         for n, (value, kind) in enumerate(zip(values, kinds, strict=True)):
-            if value is None or isinstance(value, (str, Value_)) or kind not in FORMATS:
+            if value is None or isinstance(value, (str, Typed)) or kind not in FORMATS:
                 cells.append(self.cell(sheet, value, kind))
                 continue
             cell = formatted[n]
