@@ -47,7 +47,11 @@ def url(model, view: str, *args) -> str:
 
 
 def registered_models() -> list:
-    return sorted(admin.site._registry, key=lambda m: m._meta.label)
+    """Our models and Django's own in the admin (django-tasks' read-only results are its own)."""
+    return sorted(
+        (m for m in admin.site._registry if m._meta.app_label != "django_tasks_database"),
+        key=lambda m: m._meta.label,
+    )
 
 
 # --- every page opens --------------------------------------------------------------------------

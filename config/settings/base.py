@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "import_export",
     "participants",
     "trainings",
@@ -146,3 +148,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Background jobs: Django's tasks API with the database backend, so jobs need nothing beyond the
+# database; `manage.py db_worker` runs them (make run starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
