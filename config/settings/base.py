@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "trainings",
     "certificates",
     "reports",
+    "jobs",
 ]
 
 MIDDLEWARE = [
