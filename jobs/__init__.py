@@ -1,0 +1,1 @@
+"""Background jobs (certificate batches, large exports and imports) with progress for people."""
