@@ -31,6 +31,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("certificates/", include("certificates.urls")),
+    path("jobs/", include("jobs.urls")),
     path("", include("participants.urls")),
     path("", include("reports.urls")),
     path("", include("trainings.urls")),
