@@ -40,6 +40,11 @@ NOT_PAGES = {
     "trainings:import_template",
     "reports:workbook",
     "reports:data_csv",
+    "jobs:progress",
+    "jobs:result",
+    "jobs:certificates_start",
+    "jobs:workbook_start",
+    "jobs:csv_start",
 }
 
 

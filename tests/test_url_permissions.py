@@ -126,6 +126,15 @@ ACCESS: dict[str, Rule] = {
     "reports:statistics": rule(READERS, frozenset()),
     "reports:workbook": rule(READERS, frozenset()),
     "reports:data_csv": rule(READERS, frozenset()),
+    # background jobs: a job is its creator's (here the organiser's certificates batch) and the
+    # administrators'; starting one needs the role of its kind
+    "jobs:list": rule(READERS, frozenset()),
+    "jobs:detail": rule(PLANNERS, frozenset()),
+    "jobs:progress": rule(PLANNERS, frozenset()),
+    "jobs:result": rule(PLANNERS, frozenset()),
+    "jobs:certificates_start": SESSION_PLANNERS,
+    "jobs:workbook_start": rule(READERS, frozenset()),
+    "jobs:csv_start": rule(READERS, frozenset()),
 }
 
 # The admin has its own permission checks (tests/test_admin.py); media files are not pages.
@@ -185,6 +194,25 @@ def world():
     return {"users": users, "session": session, "enrolment": enrolment, "second": second}
 
 
+def organisers_job(world):
+    """A finished certificates batch the organiser started (jobs are their creator's)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from jobs.models import Job
+
+    job = Job.objects.filter(created_by=world["users"][ORGANISER]).first()
+    if job is None:
+        job = Job(kind=Job.Kind.CERTIFICATES, status=Job.Status.DONE, params={"code": "X"})
+        job.created_by = world["users"][ORGANISER]
+        name = "jobs/url-permissions-test.pdf"
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(b"%PDF-1.7"))
+        job.result.name = name
+        job.save()
+    return job
+
+
 def url_for(name: str, pattern: URLPattern, world) -> str:
     """Fill the pattern's parameters from the world: a session code, an id, a token."""
     params = set(pattern.pattern.regex.groupindex)
@@ -200,6 +228,8 @@ def url_for(name: str, pattern: URLPattern, world) -> str:
             kwargs["token"] = world["session"].registration_token
         elif param == "kind":
             kwargs["kind"] = "roster"
+        elif param == "pk" and name.startswith("jobs:"):
+            kwargs["pk"] = organisers_job(world).pk
         elif param == "pk" and name.startswith("trainings:enrolment"):
             kwargs["pk"] = world["enrolment"].pk
         elif param == "pk":
