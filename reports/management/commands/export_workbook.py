@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reports.stats import StatsFilterError, filters_from_names
+from reports.cli import add_filter_arguments, filters_from_options
 from reports.workbook import write_csv, write_workbook
 
 
@@ -22,21 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--csv", type=Path, metavar="FILE.csv", help="the Data sheet as CSV (UTF-8, BOM)"
         )
-        parser.add_argument("--course", metavar="CODE", help="a course code")
-        parser.add_argument(
-            "--from", dest="date_from", metavar="DATE", help="YYYY-MM-DD or DD.MM.YYYY, included"
-        )
-        parser.add_argument(
-            "--to", dest="date_to", metavar="DATE", help="YYYY-MM-DD or DD.MM.YYYY, included"
-        )
-        parser.add_argument("--region", metavar="NAME", help="the participants' region")
-        parser.add_argument(
-            "--agency-type", metavar="NAME", help="the type of the participants' agency"
-        )
-        parser.add_argument(
-            "--gender", metavar="CODE", help="female, male, other or undisclosed (or a synonym)"
-        )
-        parser.add_argument("--programme", metavar="CODE", help="a programme's code")
+        add_filter_arguments(parser)
         parser.add_argument(
             "--pseudonymize",
             action="store_true",
@@ -50,18 +36,7 @@ class Command(BaseCommand):
         for path in (out, csv_out):
             if path is not None and not path.parent.is_dir():
                 raise CommandError(f"no folder {path.parent} to write {path.name} in", returncode=1)
-        try:
-            filters = filters_from_names(
-                course=options["course"],
-                date_from=options["date_from"],
-                date_to=options["date_to"],
-                region=options["region"],
-                agency_type=options["agency_type"],
-                gender=options["gender"],
-                programme=options["programme"],
-            )
-        except StatsFilterError as exc:
-            raise CommandError(str(exc), returncode=1) from exc
+        filters = filters_from_options(options)
         pseudonymize = options["pseudonymize"]
         written = []
         if out is not None:

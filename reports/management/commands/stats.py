@@ -3,9 +3,10 @@
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from reports.stats import StatsFilterError, filters_from_names, summary
+from reports.cli import add_filter_arguments, filters_from_options
+from reports.stats import summary
 
 
 class Command(BaseCommand):
@@ -19,35 +20,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", help="print one JSON object (the contract's format)"
         )
-        parser.add_argument("--course", metavar="CODE", help="a course code")
-        parser.add_argument(
-            "--from", dest="date_from", metavar="DATE", help="YYYY-MM-DD or DD.MM.YYYY, included"
-        )
-        parser.add_argument(
-            "--to", dest="date_to", metavar="DATE", help="YYYY-MM-DD or DD.MM.YYYY, included"
-        )
-        parser.add_argument("--region", metavar="NAME", help="the participants' region")
-        parser.add_argument(
-            "--agency-type", metavar="NAME", help="the type of the participants' agency"
-        )
-        parser.add_argument(
-            "--gender", metavar="CODE", help="female, male, other or undisclosed (or a synonym)"
-        )
-        parser.add_argument("--programme", metavar="CODE", help="a programme's code")
+        add_filter_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            filters = filters_from_names(
-                course=options["course"],
-                date_from=options["date_from"],
-                date_to=options["date_to"],
-                region=options["region"],
-                agency_type=options["agency_type"],
-                gender=options["gender"],
-                programme=options["programme"],
-            )
-        except StatsFilterError as exc:
-            raise CommandError(str(exc), returncode=1) from exc
+        filters = filters_from_options(options)
         figures = summary(filters)
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2))
