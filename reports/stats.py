@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -40,7 +41,7 @@ from django.db.models.functions import (
 from django.utils.translation import gettext
 
 from certificates.models import Certificate
-from participants.models import AgencyType, Gender, ReferenceItem, Region
+from participants.models import Agency, AgencyType, Gender, Participant, ReferenceItem, Region
 from participants.normalize import clean_text, fold
 from reports.models import Programme
 from trainings.importing import CellError, parse_date, parse_gender
@@ -318,69 +319,145 @@ def headline(filters: Filters) -> Headline:
     return Headline(**totals)
 
 
-def by_gender(filters: Filters) -> list[Row]:
-    """Break down by gender: every gender of the reference list, in its order, zeros included."""
-    counted = {
-        gender: (n_participants, n_participations)
-        for gender, n_participants, n_participations in participations(filters)
-        .values("participant__gender")
-        .annotate(**_counts())
+@dataclass(frozen=True)
+class _Group:
+    """Participants in scope sharing a gender, agency type and region, and their participations.
+
+    The ranks order agency types and regions as the database orders them (sort order, then name;
+    regions without a record last), so that Python only reshapes.
+    """
+
+    gender_id: int
+    gender: str
+    gender_name: str
+    gender_rank: int
+    agency_type: str
+    agency_type_rank: int
+    region: str | None
+    region_rank: int
+    participants: int
+    participations: int
+
+
+def _groups(filters: Filters) -> list[_Group]:
+    """Count the participants in scope per gender, agency type and region: one query.
+
+    Each person has one gender, one agency type and one region, so each counts in exactly one
+    group: the breakdowns by any of the three (and their crossings) are sums over the groups,
+    without a distinct count per breakdown. The scope is grouped per person first (the
+    participations each holds), then the people are grouped by their attributes.
+    """
+    per_person = (
+        participations(filters)
         .order_by()
-        .values_list("participant__gender", "participants", "participations")
-    }
+        .values(person=F("participant_id"))
+        .annotate(n=Count("pk"))
+        .values("person", "n")
+    )
+    inner, params = per_person.query.sql_with_params()
+    name = connection.ops.quote_name
+    participant, agency = Participant._meta.db_table, Agency._meta.db_table
+    type_, region = AgencyType._meta.db_table, Region._meta.db_table
+    gender_ = Gender._meta.db_table
+    query = f"""
+        SELECT g.id, g.code, g.name, DENSE_RANK() OVER (ORDER BY g.sort_order, g.name, g.code),
+            t.name,
+            DENSE_RANK() OVER (ORDER BY t.sort_order, t.name),
+            r.name,
+            DENSE_RANK() OVER (
+                ORDER BY CASE WHEN r.id IS NULL THEN 1 ELSE 0 END, r.sort_order, r.name
+            ),
+            COUNT(*), SUM(x.n)
+        FROM ({inner}) x
+        JOIN {name(participant)} p ON p.id = x.person
+        JOIN {name(gender_)} g ON g.id = p.gender_id
+        JOIN {name(agency)} a ON a.id = p.agency_id
+        JOIN {name(type_)} t ON t.id = a.type_id
+        LEFT JOIN {name(region)} r ON r.id = p.region_id
+        GROUP BY g.id, t.id, r.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        # SUM of integers is a numeric (Decimal) on PostgreSQL.
+        return [_Group(*row[:-1], int(row[-1])) for row in cursor.fetchall()]
+
+
+def _genders() -> list[tuple[int, str, str]]:
+    """Every gender of the reference list, in its order: (pk, code, name)."""
+    return list(Gender.objects.order_by("sort_order", "name").values_list("pk", "code", "name"))
+
+
+def _gender_rows(groups: list[_Group], genders: list[tuple[int, str, str]]) -> list[Row]:
+    counted: dict[int, list[int]] = {}
+    for group in groups:
+        n = counted.setdefault(group.gender_id, [0, 0])
+        n[0] += group.participants
+        n[1] += group.participations
+    return [Row(code, gettext(name), *counted.get(pk, (0, 0))) for pk, code, name in genders]
+
+
+def _sum_by(groups: list[_Group], key: str, rank: str) -> list[tuple[Any, int, int]]:
+    """Sum the groups by one attribute, in the attribute's rank: (value, people, participations)."""
+    sums: dict[Any, list[int]] = {}
+    for group in groups:
+        n = sums.setdefault(getattr(group, key), [getattr(group, rank), 0, 0])
+        n[1] += group.participants
+        n[2] += group.participations
     return [
-        Row(code, gettext(name), *counted.get(pk, (0, 0)))
-        for pk, code, name in Gender.objects.order_by("sort_order", "name").values_list(
-            "pk", "code", "name"
-        )
+        (value, people, times)
+        for value, (_, people, times) in sorted(sums.items(), key=lambda item: item[1][0])
     ]
 
 
-def _breakdown(filters: Filters, key: str, label: str | None, *order: Any) -> list[Row]:
-    """Group the scope by ``key`` (with its ``label``, if another field) and count both."""
-    fields = [key] if label is None else [key, label]
-    rows = (
-        participations(filters)
-        .values(*fields)
-        .annotate(**_counts())
-        .order_by(*order)
-        .values_list(*fields, "participants", "participations")
-    )
-    if label is None:
-        return [Row(key_, key_, *n) for key_, *n in rows]
-    return [Row(*row) for row in rows]
+def _agency_type_rows(groups: list[_Group]) -> list[Row]:
+    return [
+        Row(name, gettext(name), *n)
+        for name, *n in _sum_by(groups, "agency_type", "agency_type_rank")
+    ]
+
+
+def _region_rows(groups: list[_Group]) -> list[Row]:
+    return [
+        Row(UNKNOWN, UNKNOWN, *n) if name is None else Row(name, gettext(name), *n)
+        for name, *n in _sum_by(groups, "region", "region_rank")
+    ]
+
+
+def by_gender(filters: Filters) -> list[Row]:
+    """Break down by gender: every gender of the reference list, in its order, zeros included."""
+    return _gender_rows(_groups(filters), _genders())
 
 
 def by_agency_type(filters: Filters) -> list[Row]:
     """Break down by the participant's agency type; only types that occur."""
-    type_ = "participant__agency__type"
-    rows = _breakdown(filters, f"{type_}__name", None, f"{type_}__sort_order", f"{type_}__name")
-    return [Row(row.key, gettext(row.key), row.participants, row.participations) for row in rows]
+    return _agency_type_rows(_groups(filters))
 
 
 def by_region(filters: Filters) -> list[Row]:
     """Break down by the participant's region; those without one under ``unknown``, last."""
-    region = "participant__region"
-    rows = _breakdown(
-        filters,
-        f"{region}__name",
-        None,
-        F(f"{region}__sort_order").asc(nulls_last=True),
-        F(f"{region}__name").asc(nulls_last=True),
+    return _region_rows(_groups(filters))
+
+
+def _course_counts(filters: Filters) -> list[tuple[str, str, int, int, int]]:
+    """Per course: code, title, participants, participations and sessions, by code."""
+    return list(
+        participations(filters)
+        .values("session__course__code", "session__course__title")
+        .annotate(**_counts(), sessions=Count("session", distinct=True))
+        .order_by("session__course__code")
+        .values_list(
+            "session__course__code",
+            "session__course__title",
+            "participants",
+            "participations",
+            "sessions",
+        )
     )
-    return [
-        Row(row.key, gettext(row.key), row.participants, row.participations)
-        if row.key is not None
-        else Row(UNKNOWN, UNKNOWN, row.participants, row.participations)
-        for row in rows
-    ]
 
 
 def by_course(filters: Filters) -> list[Row]:
     """Break down by course, keyed by course code."""
-    return _breakdown(
-        filters, "session__course__code", "session__course__title", "session__course__code"
-    )
+    return [Row(*row[:4]) for row in _course_counts(filters)]
 
 
 def by_session(filters: Filters) -> list[Row]:
@@ -406,28 +483,22 @@ def by_gender_and_agency_type(filters: Filters) -> list[CrossRow]:
 
     Ordered like :func:`by_gender` (the genders' sort order), then like :func:`by_agency_type`.
     """
-    gender, type_ = "participant__gender", "participant__agency__type"
-    rows = (
-        participations(filters)
-        .values(f"{gender}__code", f"{gender}__name", f"{type_}__name")
-        .annotate(**_counts())
-        .order_by(
-            f"{gender}__sort_order",
-            f"{gender}__name",
-            f"{gender}__code",
-            f"{type_}__sort_order",
-            f"{type_}__name",
-        )
-        .values_list(
-            f"{gender}__code", f"{gender}__name", f"{type_}__name", "participants", "participations"
-        )
-    )
-    return [
-        CrossRow(
-            code, gettext(name), type_name, gettext(type_name), n_participants, n_participations
-        )
-        for code, name, type_name, n_participants, n_participations in rows
-    ]
+    groups = _groups(filters)
+    rows = []
+    for (_, code, name), of_gender in _sum_groups(groups, ("gender_rank", "gender", "gender_name")):
+        for type_name, *n in _sum_by(of_gender, "agency_type", "agency_type_rank"):
+            rows.append(CrossRow(code, gettext(name), type_name, gettext(type_name), *n))
+    return rows
+
+
+def _sum_groups(
+    groups: list[_Group], fields: tuple[str, ...]
+) -> list[tuple[tuple[Any, ...], list[_Group]]]:
+    """Split the groups by the values of ``fields``, in the order of those values."""
+    split: dict[tuple[Any, ...], list[_Group]] = {}
+    for group in groups:
+        split.setdefault(tuple(getattr(group, f) for f in fields), []).append(group)
+    return sorted(split.items(), key=lambda item: item[0])
 
 
 _TRUNC = {"quarter": TruncQuarter, "month": TruncMonth, "year": TruncYear}
@@ -604,16 +675,21 @@ def _as_dict(rows: list[Row]) -> dict[str, dict[str, int]]:
 
 
 def summary(filters: Filters) -> dict[str, Any]:
-    """Return every figure of ``manage.py stats --json``, in the contract's shape."""
-    totals = headline(filters)
+    """Return every figure of ``manage.py stats --json``, in the contract's shape.
+
+    The totals come from the breakdowns (each session has one course, each person one gender),
+    and the three breakdowns by the participant's attributes from one query.
+    """
+    groups = _groups(filters)
+    courses = _course_counts(filters)
     return {
-        "sessions": totals.sessions,
-        "participations": totals.participations,
-        "participants": totals.participants,
-        "by_gender": _as_dict(by_gender(filters)),
-        "by_agency_type": _as_dict(by_agency_type(filters)),
-        "by_region": _as_dict(by_region(filters)),
-        "by_course": _as_dict(by_course(filters)),
+        "sessions": sum(sessions for *_, sessions in courses),
+        "participations": sum(group.participations for group in groups),
+        "participants": sum(group.participants for group in groups),
+        "by_gender": _as_dict(_gender_rows(groups, _genders())),
+        "by_agency_type": _as_dict(_agency_type_rows(groups)),
+        "by_region": _as_dict(_region_rows(groups)),
+        "by_course": _as_dict([Row(*row[:4]) for row in courses]),
         "attendance_rate": attendance(filters).rate,
         "assessment": assessment(filters).as_dict(),
         "certificates": certificates(filters),
