@@ -142,3 +142,20 @@ class SignatoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Signatory {n}")
     title = "Head of the Training Department"
     order = factory.Sequence(lambda n: n)
+
+
+def user_in(role: str | None, **kwargs):
+    """A user in the role's group (``None``: a user without a role)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(**kwargs)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def signed_in(client, role: str | None, **kwargs):
+    """Sign the test client in as a new user in the role; return the user."""
+    user = user_in(role, **kwargs)
+    client.force_login(user)
+    return user

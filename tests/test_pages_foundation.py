@@ -19,9 +19,10 @@ from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,
     SessionFactory,
-    UserFactory,
     attend,
     gender,
+    signed_in,
+    user_in,
 )
 from trainings import roles
 from trainings.models import Enrolment, Session
@@ -43,19 +44,6 @@ START_PAGES = {
     roles.ADMINISTRATOR: "/home/administrator/",
 }
 LOCALE = Path(settings.BASE_DIR) / "locale"
-
-
-def user_in(role: str | None, **kwargs):
-    user = UserFactory(**kwargs)
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def signed_in(client, role: str | None, **kwargs):
-    user = user_in(role, **kwargs)
-    client.force_login(user)
-    return user
 
 
 def upcoming_session(days_ahead: int = 10, **kwargs) -> Session:

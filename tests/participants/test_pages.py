@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from participants.models import Participant, ParticipantMerge
@@ -15,11 +14,11 @@ from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,
     SessionFactory,
-    UserFactory,
     agency_type,
     attend,
     gender,
     region,
+    signed_in,
 )
 from trainings import roles
 from trainings.models import Enrolment, Session
@@ -29,13 +28,6 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("participants:participant_list")
 DUPLICATES = reverse("participants:duplicate_list")
 MERGE = reverse("participants:participant_merge")
-
-
-def signed_in(client, role):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

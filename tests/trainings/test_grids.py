@@ -3,11 +3,15 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from tests.factories import EnrolmentFactory, ParticipantFactory, SessionFactory, UserFactory
+from tests.factories import (
+    EnrolmentFactory,
+    ParticipantFactory,
+    SessionFactory,
+    user_in,
+)
 from trainings import roles
 from trainings.grid_services import (
     ConflictError,
@@ -21,12 +25,6 @@ pytestmark = pytest.mark.django_db
 
 GRIDS = ["trainings:attendance_grid", "trainings:score_grid"]
 CELLS = ["trainings:attendance_mark", "trainings:score_save"]
-
-
-def user_in(role: str, **kwargs):
-    user = UserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -17,8 +16,9 @@ from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,
     SessionFactory,
-    UserFactory,
     attend,
+    signed_in,
+    user_in,
 )
 from trainings import roles
 from trainings import uploads as up
@@ -37,19 +37,6 @@ SESSIONS = ["code", "course", "course_title", "start_date", "end_date", "region"
 def media(settings, tmp_path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT / "imports"
-
-
-def user_in(role: str | None, **kwargs):
-    user = UserFactory(**kwargs)
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def signed_in(client, role: str | None, **kwargs):
-    user = user_in(role, **kwargs)
-    client.force_login(user)
-    return user
 
 
 def xlsx_bytes(rows: list[list]) -> bytes:

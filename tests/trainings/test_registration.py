@@ -5,7 +5,6 @@ import re
 import time
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +15,10 @@ from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,
     SessionFactory,
-    UserFactory,
     agency_type,
     gender,
     region,
+    user_in,
 )
 from trainings import roles
 from trainings.forms_registration import form_stamp
@@ -44,12 +43,6 @@ def _fresh_limits(settings):
     settings.BILIM_BASE_URL = "https://bilim.example.org"
     yield
     cache.clear()
-
-
-def user_in(role):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def upcoming(**kwargs) -> Session:
