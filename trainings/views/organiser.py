@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -64,16 +65,25 @@ def is_planner(user: Any) -> bool:
     return bool(roles_of(user) & set(PLANNERS))
 
 
+def _count(rows: QuerySet, on: str) -> Coalesce:
+    """A correlated subquery counting ``rows`` per ``on`` (the outer session), 0 when none."""
+    counted = rows.order_by().values(on).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def with_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """Annotate enrolled, waitlisted and day counts; join the course and region."""
+    """Annotate enrolled, waitlisted and day counts; join the course and region.
+
+    The counts are correlated subqueries, not joins grouped by session: the database then sorts
+    and cuts the page first and counts for its 50 sessions only (an index on enrolments' session
+    and status answers each), and the paginator's COUNT(*) leaves the unused subqueries out
+    instead of grouping every enrolment of every session.
+    """
+    of_session = Enrolment.objects.filter(session=OuterRef("pk"))
     return sessions.select_related("course", "region").annotate(
-        enrolled=Count(
-            "enrolments", filter=Q(enrolments__status__in=Enrolment.COUNTED), distinct=True
-        ),
-        waitlisted=Count(
-            "enrolments", filter=Q(enrolments__status=Enrolment.Status.WAITLISTED), distinct=True
-        ),
-        day_count=Count("days", distinct=True),
+        enrolled=_count(of_session.filter(status__in=Enrolment.COUNTED), "session"),
+        waitlisted=_count(of_session.filter(status=Enrolment.Status.WAITLISTED), "session"),
+        day_count=_count(TrainingDay.objects.filter(session=OuterRef("pk")), "session"),
     )
 
 
