@@ -27,6 +27,12 @@ if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
     pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: heavy browser tests of the issue's sizes; run with BILIM_SLOW_TESTS=1"
+    )
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's chromium, headless, without the network chatter the sandbox refuses."""
