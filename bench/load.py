@@ -266,6 +266,12 @@ def main(argv: list[str] | None = None) -> None:
                 wrk(base, url, cookie, seconds=args.warmup, **load)
                 note(f"load on {page} {url} ({args.duration} s, {args.connections} connections)")
                 figures = wrk(base, url, cookie, seconds=args.duration, **load)
+                if not figures["requests"]:
+                    # No answer came back within the run: wrk has no latency to report.
+                    over = f">{args.duration * 1000}"
+                    emit(f"load_{page}_p95_ms", over, "ms (no request finished within the run)")
+                    emit(f"load_{page}_requests_per_s", 0, "req/s")
+                    continue
                 p95 = figures["p95_us"] / 1000
                 emit(f"load_{page}_p95_ms", f"{p95:.1f}", "ms")
                 emit(f"load_{page}_p50_ms", f"{figures['p50_us'] / 1000:.1f}", "ms")
