@@ -140,6 +140,12 @@ class _UploadView(View):
             )
             return redirect(request.path)
         dataset, early = self.prepare(dataset)
+        if self.kind == "roster" and not early:
+            from jobs.views import roster_import_start  # a large roster imports in the background
+
+            job = roster_import_start(request, self.session, stored, len(dataset))
+            if job is not None:
+                return redirect("jobs:detail", job.pk)
         result, problems = up.run_import(
             up.RESOURCES[self.kind], dataset, dry_run=False, problems=early
         )
