@@ -121,8 +121,9 @@ def job_fail(job_id: int, error: str) -> None:
 def failure_text(exc: BaseException) -> str:
     """Say in words what went wrong; our own errors carry a message written for people."""
     from certificates.services import CertificateError
+    from jobs.tasks import ImportRefused
 
-    if isinstance(exc, CertificateError):
+    if isinstance(exc, CertificateError | ImportRefused):
         return str(exc)
     return _(
         "The job stopped because of an unexpected error. Nothing was lost: try again, and if it "

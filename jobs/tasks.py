@@ -148,8 +148,51 @@ def csv_export(job_id: int) -> None:
     run_job(job_id, csv_work)
 
 
+# --- roster import -----------------------------------------------------------------------------
+
+
+class ImportRefused(Exception):
+    """The roster had problems at import time (something changed since its preview)."""
+
+
+def roster_import_work(job: Job) -> None:
+    """Import a confirmed roster file, all or nothing, as the upload page's confirm step does."""
+    from trainings import uploads as up
+
+    session = Session.objects.select_related("course").get(pk=job.params["session"])
+    path = up.imports_dir() / job.params["input"]
+    try:
+        dataset = up.read_upload(path.read_bytes(), job.params["name"])
+        dataset, early = up.pin_session(dataset, session, up.RESOURCES["roster"])
+        total = len(dataset)
+        job_progress(job.pk, 0, total)
+        # One all-or-nothing transaction: the bar moves from checking to written.
+        result, problems = up.run_import(
+            up.RESOURCES["roster"], dataset, dry_run=False, problems=early
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    if problems:
+        lines = [str(p) for p in problems[:20]]
+        if len(problems) > 20:
+            lines.append(f"... and {len(problems) - 20} more")
+        raise ImportRefused(
+            "Nothing was written: the roster has problems now (something changed since its "
+            "preview). Upload it again to see them.\n" + "\n".join(lines)
+        )
+    counts = {kind: dict(counter) for kind, counter in result.counts.by_kind.items()}
+    Job.objects.filter(pk=job.pk).update(params={**job.params, "counts": counts})
+    job_finish(job.pk, name="")
+
+
+@task()
+def roster_import(job_id: int) -> None:
+    run_job(job_id, roster_import_work)
+
+
 TASKS = {
     Job.Kind.CERTIFICATES: certificates_batch,
     Job.Kind.WORKBOOK: workbook_export,
     Job.Kind.CSV: csv_export,
+    Job.Kind.ROSTER_IMPORT: roster_import,
 }

@@ -6,6 +6,7 @@ its kind: organisers and administrators for certificates and imports, readers (o
 officers, administrators) for the workbook and CSV.
 """
 
+from collections import Counter
 from typing import Any
 
 from django.http import FileResponse, Http404
@@ -66,11 +67,22 @@ class JobMixin(RoleRequiredMixin):
 
 def back_link(job: Job) -> tuple[str, str] | None:
     """Where the job was started from: (url, kind of page)."""
-    if job.kind == Job.Kind.CERTIFICATES and job.params.get("code"):
+    if job.kind in (Job.Kind.CERTIFICATES, Job.Kind.ROSTER_IMPORT) and job.params.get("code"):
         return reverse("trainings:session_detail", args=[job.params["code"]]), "session"
     if job.kind in (Job.Kind.WORKBOOK, Job.Kind.CSV):
         return reverse("reports:statistics"), "statistics"
     return None
+
+
+def outcome(job: Job) -> str:
+    """What a finished job did, in the reader's language (an import's counts)."""
+    if job.kind == Job.Kind.ROSTER_IMPORT and job.status == Job.Status.DONE:
+        from trainings import uploads as up
+        from trainings.importing import Counts
+
+        counts = Counts({k: Counter(v) for k, v in job.params.get("counts", {}).items()})
+        return up.import_message("roster", counts)
+    return ""
 
 
 class JobDetailView(JobMixin, TemplateView):
@@ -79,7 +91,10 @@ class JobDetailView(JobMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         back = back_link(self.job)
         return super().get_context_data(
-            job=self.job, back_url=back[0] if back else "", back_kind=back[1] if back else ""
+            job=self.job,
+            outcome=outcome(self.job),
+            back_url=back[0] if back else "",
+            back_kind=back[1] if back else "",
         )
 
 
@@ -87,7 +102,33 @@ class JobProgressView(JobMixin, View):
     """The progress partial the detail page polls; it stops polling once the job finished."""
 
     def get(self, request, *args, **kwargs):
-        return render(request, "jobs/_progress.html", {"job": self.job})
+        context = {"job": self.job, "outcome": outcome(self.job)}
+        return render(request, "jobs/_progress.html", context)
+
+
+def roster_import_start(request, session, stored, rows: int) -> Job | None:
+    """Run a confirmed roster import in the background when it has more rows than the threshold.
+
+    The stored upload becomes the job's (renamed, still readable by this server's user only) and
+    leaves the person's waiting uploads, so it cannot be confirmed twice. None: import at once.
+    """
+    from trainings import uploads as up
+
+    if rows <= threshold("BILIM_BACKGROUND_IMPORT_ROWS"):
+        return None
+    job = job_create(
+        kind=Job.Kind.ROSTER_IMPORT,
+        user=request.user,
+        params={"session": session.pk, "code": session.code, "name": stored.name},
+        total=rows,
+    )
+    name = f"job-{job.pk}-{stored.token}{stored.suffix}"
+    stored.path.rename(up.imports_dir() / name)
+    job.params["input"] = name
+    job.save(update_fields=["params"])
+    up.upload_discard(request, stored)  # the file has moved: this only forgets the token
+    job_enqueue(job, tasks.roster_import)
+    return job
 
 
 class JobResultView(JobMixin, View):

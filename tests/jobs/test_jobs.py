@@ -270,3 +270,64 @@ def test_the_partial_polls_while_running_and_stops_when_done(client, organiser):
     assert "hx-trigger" not in done and "hx-get" not in done
     assert reverse("jobs:result", args=[job.pk]) in done
     assert "120 of 120 (100 %)" in done
+
+
+# --- roster import -----------------------------------------------------------------------------
+
+ROSTER = ["last_name", "first_name", "gender", "birth_year", "agency", "agency_type", "email"]
+
+
+def roster_rows(n: int) -> list[list]:
+    return [ROSTER] + [
+        [f"Осмонова{i:04d}", "Айгүл", "ж", 1990, "Генеральная прокуратура", "Прокуратура", ""]
+        for i in range(n)
+    ]
+
+
+def preview_and_confirm(client, url, path, capture):
+    with path.open("rb") as f:
+        preview = client.post(url, {"file": f})
+    assert preview.status_code == 200 and preview.context["token"], preview.context.get("problems")
+    with capture(execute=True):
+        return client.post(url, {"token": preview.context["token"], "confirm": "1"})
+
+
+def test_a_large_roster_imports_in_the_background(
+    client, organiser, settings, write_xlsx, django_capture_on_commit_callbacks
+):
+    from tests.factories import SessionFactory
+    from trainings.models import Enrolment, Session
+
+    settings.BILIM_BACKGROUND_IMPORT_ROWS = 3
+    session = SessionFactory(status=Session.Status.OPEN)
+    client.force_login(organiser)
+    url = reverse("trainings:roster_upload", args=[session.code])
+    response = preview_and_confirm(
+        client, url, write_xlsx(roster_rows(5)), django_capture_on_commit_callbacks
+    )
+    job = Job.objects.get()
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert (job.kind, job.status, job.done, job.total) == ("roster_import", "done", 5, 5)
+    assert Enrolment.objects.filter(session=session).count() == 5
+    assert not (settings.MEDIA_ROOT / "imports" / job.params["input"]).exists()
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Roster imported:" in page
+    # The confirmed upload cannot be confirmed a second time.
+    assert not client.session.get("bilim_uploads", {})
+
+
+def test_a_small_roster_imports_at_once(
+    client, organiser, write_xlsx, django_capture_on_commit_callbacks
+):
+    from tests.factories import SessionFactory
+    from trainings.models import Enrolment, Session
+
+    session = SessionFactory(status=Session.Status.OPEN)
+    client.force_login(organiser)
+    url = reverse("trainings:roster_upload", args=[session.code])
+    response = preview_and_confirm(
+        client, url, write_xlsx(roster_rows(3)), django_capture_on_commit_callbacks
+    )
+    assert response["Location"] == reverse("trainings:session_detail", args=[session.code])
+    assert not Job.objects.exists()
+    assert Enrolment.objects.filter(session=session).count() == 3
