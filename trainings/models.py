@@ -214,7 +214,19 @@ class Enrolment(models.Model):
                 name="enrolment_post_score_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["session", "status"], name="enrolment_session_status_idx")]
+        indexes = [
+            # Per session and status, with the person: covering for the course breakdown and the
+            # counted enrolments' subqueries (the session list's counts use its prefix).
+            models.Index(
+                fields=["session", "status", "participant"], name="enrolment_session_person_idx"
+            ),
+            # The statistics group the counted enrolments per person: covering, SQLite never
+            # reads the table (/work/notes/indexes6.md, from the statistics' profile).
+            models.Index(
+                fields=["participant", "status", "session"],
+                name="enrolment_person_status_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant} in {self.session.code}"
@@ -247,6 +259,8 @@ class Attendance(models.Model):
             models.UniqueConstraint(fields=["enrolment", "day"], name="attendance_one_per_day")
         ]
         verbose_name_plural = "attendance"
+        # The statistics count present marks per enrolment: covering, the rows are never read.
+        indexes = [models.Index(fields=["enrolment", "present"], name="attendance_present_idx")]
 
     def __str__(self) -> str:
         return f"{self.enrolment} {self.day.date}: {'present' if self.present else 'absent'}"
