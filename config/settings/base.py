@@ -33,6 +33,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app server, compressed and cached forever when hashed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -88,10 +90,19 @@ USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic gathers every static file here; whitenoise serves them from there.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded files (certificate designs, signed sheets, imports waiting for their confirm). With
+# several app servers this folder is shared between them (an NFS or object-storage mount).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+# Plain storages here, so development and tests need no collectstatic; production.py swaps in
+# whitenoise's compressed, hashed (cache-busting) static storage.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Everyone signs in on Bilim's own page and lands on their role's start page ("/" redirects).
 LOGIN_URL = "login"
@@ -123,9 +134,9 @@ BILIM_REGISTER_MIN_SECONDS = int(os.environ.get("BILIM_REGISTER_MIN_SECONDS", "3
 BILIM_PRIVACY_CONTACT = os.environ.get("BILIM_PRIVACY_CONTACT", "")
 
 # The miss counts live in the cache. The local-memory cache is per process: with several app
-# servers (or workers), each counts on its own and a guesser gets the limit once per process.
-# Such deployments must point CACHES at a shared cache (Redis or Memcached), e.g.
-# "django.core.cache.backends.redis.RedisCache" with LOCATION "redis://host:6379/1".
+# servers (or gunicorn workers), each counts on its own and a guesser gets the limit once per
+# process. Production settings therefore use a shared cache: the database cache by default, or
+# Redis when BILIM_CACHE_URL names one (see config/settings/production.py).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
