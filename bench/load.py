@@ -48,7 +48,7 @@ from imports_and_stats import (
 )
 
 BENCH = ROOT / "bench"
-PAGES = ("statistics", "sessions", "directory", "session_page")
+PAGES = ("sessions", "directory", "session_page", "statistics")
 
 
 def open_load_database(out: Path, keep: bool) -> tuple[str, object]:
@@ -85,10 +85,10 @@ def page_urls() -> dict[str, str]:
         Session.objects.annotate(n=Count("enrolments")).order_by("-n", "code").values("code")[0]
     )
     return {
-        "statistics": reverse("reports:statistics"),
         "sessions": reverse("trainings:session_list"),
         "directory": reverse("participants:participant_list"),
         "session_page": reverse("trainings:session_detail", args=[biggest["code"]]),
+        "statistics": reverse("reports:statistics"),
     }
 
 
@@ -177,7 +177,7 @@ def check(base: str, url: str, cookie: str) -> None:
     opener = urllib.request.build_opener(NoRedirect)
     request = urllib.request.Request(base + url, headers={"Cookie": f"sessionid={cookie}"})
     try:
-        status = opener.open(request, timeout=60).status
+        status = opener.open(request, timeout=300).status
     except urllib.error.HTTPError as error:
         status = error.code
     if status != 200:
@@ -208,6 +208,30 @@ def wrk(
             key, value = line.split()
             figures[key] = int(value)
     return figures
+
+
+def measure(page: str, url: str, base: str, cookie: str, args, plain_seconds: float) -> None:
+    """Warm the page up, put it under load with wrk, print its figures."""
+    check(base, url, cookie)
+    load = {"connections": args.connections, "threads": args.threads}
+    note(f"warming up {page} ({args.warmup} s)")
+    wrk(base, url, cookie, seconds=args.warmup, **load)
+    note(f"load on {page} {url} ({args.duration} s, {args.connections} connections)")
+    figures = wrk(base, url, cookie, seconds=args.duration, **load)
+    if not figures["requests"]:
+        # No answer came back within the run: wrk has no latency to report.
+        over = f">{args.duration * 1000}"
+        emit(f"load_{page}_p95_ms", over, "ms (no request finished within the run)")
+        emit(f"load_{page}_requests_per_s", 0, "req/s")
+        return
+    p95 = figures["p95_us"] / 1000
+    emit(f"load_{page}_p95_ms", f"{p95:.1f}", "ms")
+    emit(f"load_{page}_p50_ms", f"{figures['p50_us'] / 1000:.1f}", "ms")
+    per_second = figures["requests"] / (figures["duration_us"] / 1e6)
+    emit(f"load_{page}_requests_per_s", f"{per_second:.1f}", "req/s")
+    emit(f"load_{page}_non2xx", figures["non2xx"], "responses")
+    emit(f"load_{page}_socket_errors", figures["socket_errors"], "errors")
+    emit(f"load_{page}_p95_to_plain", ratio(p95 / 1000, plain_seconds), "x")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -257,31 +281,14 @@ def main(argv: list[str] | None = None) -> None:
         from django.db import connections
 
         connections.close_all()
-        server, base = start_gunicorn(args.workers)
-        try:
-            for page, url in urls.items():
-                check(base, url, cookie)
-                load = {"connections": args.connections, "threads": args.threads}
-                note(f"warming up {page} ({args.warmup} s)")
-                wrk(base, url, cookie, seconds=args.warmup, **load)
-                note(f"load on {page} {url} ({args.duration} s, {args.connections} connections)")
-                figures = wrk(base, url, cookie, seconds=args.duration, **load)
-                if not figures["requests"]:
-                    # No answer came back within the run: wrk has no latency to report.
-                    over = f">{args.duration * 1000}"
-                    emit(f"load_{page}_p95_ms", over, "ms (no request finished within the run)")
-                    emit(f"load_{page}_requests_per_s", 0, "req/s")
-                    continue
-                p95 = figures["p95_us"] / 1000
-                emit(f"load_{page}_p95_ms", f"{p95:.1f}", "ms")
-                emit(f"load_{page}_p50_ms", f"{figures['p50_us'] / 1000:.1f}", "ms")
-                per_second = figures["requests"] / (figures["duration_us"] / 1e6)
-                emit(f"load_{page}_requests_per_s", f"{per_second:.1f}", "req/s")
-                emit(f"load_{page}_non2xx", figures["non2xx"], "responses")
-                emit(f"load_{page}_socket_errors", figures["socket_errors"], "errors")
-                emit(f"load_{page}_p95_to_plain", ratio(p95 / 1000, times[page]), "x")
-        finally:
-            stop(server)
+        # A fresh gunicorn for each page: when wrk stops, the workers still owe the answers
+        # queued on its 16 connections, which would otherwise land in the next page's figures.
+        for page, url in urls.items():
+            server, base = start_gunicorn(args.workers)
+            try:
+                measure(page, url, base, cookie, args, times[page])
+            finally:
+                stop(server)
     finally:
         drop()
 
