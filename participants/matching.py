@@ -189,7 +189,10 @@ class PersonIndex:
         base = (queryset if queryset is not None else Participant.objects.all()).only(*fields)
         people: dict[int, Participant] = {}
         for email_chunk, name_chunk in zip_longest(chunked(emails), chunked(names), fillvalue=()):
-            found = base.filter(Q(email_key__in=email_chunk) | Q(name_key__in=name_chunk))
+            # "<> ''" names the condition of the partial unique index on email_key, so that
+            # the database searches that index rather than reading the whole table.
+            by_email = Q(email_key__in=email_chunk) & ~Q(email_key="")
+            found = base.filter(by_email | Q(name_key__in=name_chunk))
             for person in found.order_by("pk"):
                 people.setdefault(person.pk, person)
         return cls(people.values())

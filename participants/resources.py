@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from import_export.fields import Field
@@ -21,7 +22,6 @@ from participants.models import Agency, AgencyType, Gender, Participant, Region
 from participants.normalize import email_key, fold
 from participants.services import (
     agency_field_errors,
-    participant_field_errors,
     validate_birth_year,
 )
 from trainings.importing import (
@@ -84,6 +84,88 @@ class References:
         self.region_names = _listing(self.regions.values())
         self.agency_type_by_id = {t.pk: t for t in self.agency_types.values()}
         self.this_year = timezone.localdate().year
+        # What new records are stamped with (bulk_create stamps them again as it writes).
+        self.now = timezone.now()
+        self.person_check = PersonCheck(self.this_year)
+
+
+class PersonCheck:
+    """``participant_field_errors`` for a whole file: each distinct value is checked once.
+
+    The checks of a person's own fields (length, email form, choices, the birth year's range)
+    depend on the value alone, and a roster repeats most values (first names, positions,
+    birth years...), so the field's own ``clean`` runs once per distinct value and its
+    outcome is reused: the same messages as ``clean_fields``, without its walk over every
+    field of every person. tests/participants/test_import_roster.py holds the two to the same
+    errors.
+    """
+
+    def __init__(self, this_year: int) -> None:
+        self.this_year = this_year
+        self.fields = {
+            name: field
+            for field in Participant._meta.concrete_fields
+            if (name := field.name) in ROW_FIELDS and not field.is_relation
+        }
+        self._seen: dict[tuple[str, Any], tuple[Any, list[str]]] = {}
+        # Emails the rows' reading has passed through validate_email (parse_email).
+        self.valid_emails: set[str] = set()
+
+    def errors(self, person: Participant, names: set[str]) -> dict[str, list[str]]:
+        """Return what is wrong with these fields of the person, by field, as the service does."""
+        errors: dict[str, list[str]] = {}
+        for name, model_field in self.fields.items():
+            if name not in names:
+                continue
+            raw = getattr(person, model_field.attname)
+            key = (name, type(raw), raw)
+            outcome = self._seen.get(key)
+            if outcome is None:
+                outcome = self._seen[key] = self._check(name, model_field, raw, person)
+            cleaned, messages = outcome
+            if messages:
+                errors[name] = messages
+            elif cleaned is not raw:
+                setattr(person, model_field.attname, cleaned)
+        return errors
+
+    def _check(
+        self, name: str, model_field: Any, raw: Any, person: Participant
+    ) -> tuple[Any, list[str]]:
+        if model_field.blank and raw in model_field.empty_values:
+            return raw, []
+        try:
+            if name == "email" and raw in self.valid_emails:
+                cleaned = self._clean_checked_email(model_field, raw, person)
+            else:
+                cleaned = model_field.clean(raw, person)
+        except ValidationError as exc:
+            return raw, exc.messages
+        if name == "birth_year":
+            try:
+                validate_birth_year(cleaned, this_year=self.this_year)
+            except ValidationError as exc:
+                return cleaned, exc.messages
+        return cleaned, []
+
+    @staticmethod
+    def _clean_checked_email(model_field: Any, raw: Any, person: Participant) -> Any:
+        """``model_field.clean`` less ``validate_email``, which the row's reading ran already."""
+        value = model_field.to_python(raw)
+        model_field.validate(value, person)
+        errors = []
+        for validator in model_field.validators:
+            if validator is validate_email:
+                continue
+            try:
+                validator(value)
+            except ValidationError as exc:
+                if getattr(exc, "code", None) in model_field.error_messages:
+                    exc.message = model_field.error_messages[exc.code]
+                errors.extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return value
 
 
 def _by_spelling(items: list) -> dict[str, Any]:
@@ -304,6 +386,7 @@ class RosterResource(BilimResource):
                 fail("birth_year", exc.messages[0])
         try:
             line.email = parse_email(row.raw("email"))
+            refs.person_check.valid_emails.add(line.email)
         except CellError as exc:
             fail("email", str(exc))
         try:
@@ -439,14 +522,20 @@ class RosterResource(BilimResource):
                 last_name=line.last_name,
                 first_name=line.first_name,
                 middle_name=line.middle_name,
-                gender=refs.genders[line.gender],
+                # Ids rather than objects where the object is saved already, and the
+                # timestamps and consent version given: Django's model __init__ otherwise
+                # builds a database-default expression per field per person.
+                gender_id=refs.genders[line.gender].pk,
                 birth_year=line.birth_year,
                 agency=line.agency,
                 position=line.position,
-                region=line.region,
+                region_id=line.region.pk if line.region is not None else None,
                 email=line.email,
                 phone=line.phone,
                 disability=line.disability,
+                consent_version="",
+                created_at=refs.now,
+                updated_at=refs.now,
             )
             person.refresh_keys()
             changed = set(ROW_FIELDS)
@@ -454,7 +543,7 @@ class RosterResource(BilimResource):
             if person.pk is not None and person.pk not in matched:
                 matched[person.pk] = (person, _snapshot(person))
             changed = _update_person(person, line, refs)
-        if changed and not self._valid_person(person, changed, line, problems):
+        if changed and not self._valid_person(person, changed, line, refs, problems):
             return
         line.person = person
         if match.person is None:
@@ -470,9 +559,14 @@ class RosterResource(BilimResource):
             index.reindex(person)
 
     def _valid_person(
-        self, person: Participant, changed: set[str], line: Line, problems: Problems
+        self,
+        person: Participant,
+        changed: set[str],
+        line: Line,
+        refs: References,
+        problems: Problems,
     ) -> bool:
-        errors = participant_field_errors(person, changed)
+        errors = refs.person_check.errors(person, changed)
         for column, messages in errors.items():
             for message in messages:
                 problems.add(line.number, column, message)
@@ -511,6 +605,7 @@ class RosterResource(BilimResource):
                 taken[session.pk] += 1
             return Enrolment.Status.REGISTERED
 
+        now = timezone.now()
         decided: dict[tuple[int, tuple[str, int]], Enrolment] = {}
         for line in lines:
             key = (line.session.pk, _person_key(line.person))
@@ -523,7 +618,11 @@ class RosterResource(BilimResource):
                 enrolment = existing.get((line.session.pk, line.person.pk))
             if enrolment is None:
                 enrolment = Enrolment(
-                    session=line.session, participant=line.person, status=seat(line.session)
+                    session=line.session,
+                    participant=line.person,
+                    status=seat(line.session),
+                    created_at=now,
+                    updated_at=now,
                 )
                 plan.new_enrolments.append(enrolment)
                 line.kind = RowResult.IMPORT_TYPE_NEW

@@ -615,3 +615,42 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(
     assert out.startswith(f"enrolments: {size - len(range(3, size, 6))} created")
     assert f"participants: {size - len(range(0, size, 3))} created" in out
     assert f"agencies: {1 + len(range(2, size, 3))} created, 0 updated, 1 unchanged" in out
+
+
+# --- the file-wide check of a person's own fields ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"last_name": "Х" * 101},
+        {"first_name": ""},
+        {"middle_name": "a\x00b"},
+        {"position": "p" * 256},
+        {"phone": "1" * 51},
+        {"email": "not-an-email"},
+        {"email": "a" * 250 + "@mail.kg"},
+        {"birth_year": 1899},
+        {"birth_year": 40000},
+        {"birth_year": 1985},
+        {"disability": "maybe"},
+        {"last_name": "", "email": "x@", "birth_year": 3000, "disability": "?"},
+    ],
+)
+def test_person_check_gives_the_errors_the_service_gives(values):
+    from django.utils import timezone
+
+    from participants.resources import ROW_FIELDS, PersonCheck
+    from participants.services import participant_field_errors
+
+    check = PersonCheck(timezone.localdate().year)
+    # An email the row's reading passed is checked for the rest only: the same outcome.
+    check.valid_emails.add("a" * 250 + "@mail.kg")
+    for _ in range(2):  # the second time from what the first one found
+        person = Participant(**{"last_name": "Асанова", "first_name": "Айгүл", **values})
+        expected = participant_field_errors(person, ROW_FIELDS)
+        assert check.errors(person, set(ROW_FIELDS)) == expected
+        assert check.errors(person, {"last_name"}) == {
+            k: v for k, v in expected.items() if k == "last_name"
+        }
