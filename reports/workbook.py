@@ -27,6 +27,7 @@ import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MethodType
 from typing import IO, Any, Literal
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
@@ -34,7 +35,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Font
@@ -94,6 +95,9 @@ class Table:
     caption: str | None = None
     totals: Sequence[Any] | None = None
     note: str | None = None
+    # Every value of a text column is a str or None, of another column a number, a date (not a
+    # datetime) or None: the renderer takes its quick path (the Data sheet's 300,000 rows).
+    uniform: bool = False
 
 
 @dataclass
@@ -145,6 +149,28 @@ def _share(part: int, whole: int) -> float | None:
 # --- the exports -------------------------------------------------------------------------------
 
 
+class Figures:
+    """reports.stats with each selector's result kept: the sheets ask for the same figures.
+
+    ``Figures().headline(filters)`` is ``stats.headline(filters)``, queried on the first call
+    only (Filters is frozen, so hashable). One instance serves one workbook.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        selector = getattr(stats, name)
+
+        def kept(*args: Any, **kwargs: Any) -> Any:
+            key = (name, args, tuple(sorted(kwargs.items())))
+            if key not in self._kept:
+                self._kept[key] = selector(*args, **kwargs)
+            return self._kept[key]
+
+        return kept
+
+
 class Export:
     """One sheet: a title and the tables that follow it; subclasses yield the tables."""
 
@@ -154,6 +180,8 @@ class Export:
     def __init__(self, filters: Filters, pseudonymize: bool = False) -> None:
         self.filters = filters
         self.pseudonymize = pseudonymize
+        # The statistics, each figure queried once per workbook: the renderer shares its own.
+        self.stats = Figures()
 
     def tables(self) -> list[Table]:
         raise NotImplementedError
@@ -199,11 +227,11 @@ class SummaryExport(Export):
 
     def tables(self) -> list[Table]:
         f = self.filters
-        total = stats.headline(f)
-        genders = stats.by_gender(f)
+        total = self.stats.headline(f)
+        genders = self.stats.by_gender(f)
         women = sum(row.participants for row in genders if row.key == "female")
-        rate = stats.attendance(f).rate
-        a = stats.assessment(f)
+        rate = self.stats.attendance(f).rate
+        a = self.stats.assessment(f)
         figures = [
             ("Sessions", Typed(total.sessions, "count")),
             ("Participations (a person once per session)", Typed(total.participations, "count")),
@@ -219,7 +247,7 @@ class SummaryExport(Export):
             ("Mean gain (percentage points)", Typed(a.mean_gain, "mean")),
             ("Share of pairs improved", Typed(a.improved_share, "percent")),
             ("Normalized gain", Typed(a.normalized_gain, "ratio")),
-            ("Certificates issued (not revoked)", Typed(stats.certificates(f), "count")),
+            ("Certificates issued (not revoked)", Typed(self.stats.certificates(f), "count")),
         ]
         tables = [
             Table(
@@ -242,7 +270,7 @@ class SummaryExport(Export):
                 ],
                 [
                     (row.label, row.participants, row.participations)
-                    for row in stats.by_period(f, "quarter")
+                    for row in self.stats.by_period(f, "quarter")
                 ],
                 caption="Participants per quarter (by the sessions' start date)",
                 note="A person trained in two quarters counts in both.",
@@ -347,15 +375,15 @@ class ByGenderExport(Export):
 
     def tables(self) -> list[Table]:
         f = self.filters
-        main = _count_table("main", "Gender", stats.by_gender(f), stats.headline(f), None)
+        main = _count_table("main", "Gender", self.stats.by_gender(f), self.stats.headline(f), None)
         main.note = "Each person has one gender, so the participants add up to the total."
         return [main, *self._cross_tables()]
 
     def _cross_tables(self) -> list[Table]:
         """Gender across agency types, participants then participations, one row per type."""
-        cross = stats.by_gender_and_agency_type(self.filters)
-        genders = stats.by_gender(self.filters)
-        types = stats.by_agency_type(self.filters)
+        cross = self.stats.by_gender_and_agency_type(self.filters)
+        genders = self.stats.by_gender(self.filters)
+        types = self.stats.by_agency_type(self.filters)
         cells = {(row.agency_type, row.gender): row for row in cross}
         tables = []
         for what in ("participants", "participations"):
@@ -384,7 +412,7 @@ class ByGenderExport(Export):
                     totals=(
                         "Total",
                         *(getattr(g, what) for g in genders),
-                        getattr(stats.headline(self.filters), what),
+                        getattr(self.stats.headline(self.filters), what),
                     ),
                 )
             )
@@ -413,7 +441,7 @@ class ByAgencyTypeExport(Export):
     def tables(self) -> list[Table]:
         f = self.filters
         table = _count_table(
-            "main", "Agency type", stats.by_agency_type(f), stats.headline(f), None
+            "main", "Agency type", self.stats.by_agency_type(f), self.stats.headline(f), None
         )
         table.note = (
             "A person counts once per agency type, under the type of their agency as recorded "
@@ -429,7 +457,7 @@ class ByRegionExport(Export):
     def tables(self) -> list[Table]:
         f = self.filters
         table = _count_table(
-            "main", "Participant's region", stats.by_region(f), stats.headline(f), None
+            "main", "Participant's region", self.stats.by_region(f), self.stats.headline(f), None
         )
         table.note = (
             "A person counts once per region, their region as recorded now ('unknown': not "
@@ -444,10 +472,10 @@ class ByCourseExport(Export):
 
     def tables(self) -> list[Table]:
         f = self.filters
-        total = stats.headline(f)
-        overall = stats.attendance(f)
-        rate = {row.key: row.rate for row in stats.attendance(f, group_by="course")}
-        session_rate = {row.key: row.rate for row in stats.attendance(f, group_by="session")}
+        total = self.stats.headline(f)
+        overall = self.stats.attendance(f)
+        rate = {row.key: row.rate for row in self.stats.attendance(f, group_by="course")}
+        session_rate = {row.key: row.rate for row in self.stats.attendance(f, group_by="session")}
         columns = [
             Column("Code", "text", 22),
             Column("Title", "text", 50),
@@ -461,7 +489,7 @@ class ByCourseExport(Export):
                 columns,
                 [
                     (row.key, row.label, row.participants, row.participations, rate.get(row.key))
-                    for row in stats.by_course(f)
+                    for row in self.stats.by_course(f)
                 ],
                 totals=(
                     "All courses",
@@ -487,7 +515,7 @@ class ByCourseExport(Export):
                         row.participations,
                         session_rate.get(row.key),
                     )
-                    for row in stats.by_session(f)
+                    for row in self.stats.by_session(f)
                 ],
                 caption="By session (in order of start date)",
                 note="A person counts once per session.",
@@ -521,8 +549,8 @@ class AssessmentsExport(Export):
 
     def tables(self) -> list[Table]:
         f = self.filters
-        titles = {row.key: row.label for row in stats.by_course(f)}
-        sessions = {row.key: row.label for row in stats.by_session(f)}
+        titles = {row.key: row.label for row in self.stats.by_course(f)}
+        sessions = {row.key: row.label for row in self.stats.by_session(f)}
         note = (
             "Over the pairs: participations with both a pre- and a post-test score, in percent "
             "of the session's maximum score. Mean gain = post mean - pre mean; normalized gain "
@@ -534,10 +562,10 @@ class AssessmentsExport(Export):
                 [Column("Code", "text", 16), Column("Course", "text", 50), *self.COLUMNS],
                 [
                     (a.key, titles.get(a.key, a.label), *self._figures(a))
-                    for a in stats.assessment(f, group_by="course")
+                    for a in self.stats.assessment(f, group_by="course")
                 ],
                 caption="By course",
-                totals=("All courses", None, *self._figures(stats.assessment(f))),
+                totals=("All courses", None, *self._figures(self.stats.assessment(f))),
                 note=note,
             ),
             Table(
@@ -545,7 +573,7 @@ class AssessmentsExport(Export):
                 [Column("Session", "text", 22), Column("Title", "text", 50), *self.COLUMNS],
                 [
                     (a.key, sessions.get(a.key, a.label), *self._figures(a))
-                    for a in stats.assessment(f, group_by="session")
+                    for a in self.stats.assessment(f, group_by="session")
                 ],
                 caption="By session",
             ),
@@ -670,7 +698,7 @@ class DataExport(Export):
             )
 
     def tables(self) -> list[Table]:
-        return [Table("main", self.columns(), self.rows())]
+        return [Table("main", self.columns(), self.rows(), uniform=True)]
 
 
 EXPORTS: tuple[type[Export], ...] = (
@@ -691,6 +719,60 @@ def _clean(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text) if ILLEGAL_CHARACTERS_RE.search(text) else text
 
 
+# openpyxl writes a plain str as a formula if it starts with "=", as an error if it is one of
+# these; anything else as text. Those two need a cell typed as text.
+_NOT_TEXT = frozenset(ERROR_CODES)
+# Plain values that openpyxl writes as they are, in the format they need: a date gets
+# yyyy-mm-dd, an integer shows the same under General as under "0" or "#,##0" (the counts of
+# a row are small).
+_PLAIN_KINDS = ("text", "date", "id", "count")
+
+
+class _FormattedCell(Cell):
+    """A column's formatted cell, reused for every row, its style looked up once.
+
+    openpyxl looks a cell's style up in the workbook's list of styles each time it writes it;
+    a column's format never changes, so :meth:`fix` looks it up once.
+    """
+
+    __slots__ = ("_fixed_id",)
+
+    def fix(self) -> "_FormattedCell":
+        self._fixed_id = Cell.style_id.fget(self)  # type: ignore[attr-defined]
+        return self
+
+    @property
+    def style_id(self) -> int:  # type: ignore[override]
+        return self._fixed_id
+
+    @property
+    def has_style(self) -> bool:  # type: ignore[override]
+        return True
+
+
+def _values_to_row(sheet: Any, values: Sequence[Any], row_idx: int) -> Iterator[Any]:
+    """openpyxl's WriteOnlyWorksheet._values_to_row, taking a cell for a cell at once.
+
+    openpyxl first tries a value as a plain value, and takes it as a cell when that raises
+    ValueError (its message formatting the cell's repr): three times a row on Data, more than
+    the writing of the cell. Same output otherwise: None is skipped, a plain value goes
+    through one reused cell, replaced when openpyxl gave it a style (a date's format).
+    """
+    cell = WriteOnlyCell(sheet)
+    for col_idx, value in enumerate(values, 1):
+        if value is None:
+            continue
+        if isinstance(value, Cell):
+            value.column, value.row = col_idx, row_idx
+            yield value
+            continue
+        cell.value = value
+        cell.column, cell.row = col_idx, row_idx
+        yield cell
+        if cell.has_style:
+            cell = WriteOnlyCell(sheet)
+
+
 class WorkbookRenderer:
     """Write exports to a write-only workbook, one sheet each, and save it."""
 
@@ -702,6 +784,7 @@ class WorkbookRenderer:
         self.workbook.properties.title = "Training statistics"
         self.rows_written: dict[str, int] = {}
         self._formats: dict[str, Any] = {}
+        self.stats = Figures()  # shared by the exports: each figure is queried once
 
     def cell(self, sheet: Any, value: Any, kind: Kind = "text", font: Font | None = None) -> Any:
         """Return what to append for one value: the value itself, or a styled/text cell."""
@@ -711,7 +794,7 @@ class WorkbookRenderer:
             return None
         if isinstance(value, str):
             value = _clean(value)
-            if font is None and not value.startswith(FORMULA_PREFIXES):
+            if font is None and not value.startswith(FORMULA_PREFIXES) and value not in _NOT_TEXT:
                 return value
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"  # text, even when it looks like a formula
@@ -743,6 +826,37 @@ class WorkbookRenderer:
             cells.append(cell)
         return cells
 
+    def uniform_rows(self, sheet: Any, table: Table) -> Iterator[list]:
+        """Yield a uniform table's rows to append: plain values, but for what needs a cell.
+
+        A text that openpyxl would take for a formula or an error, or that holds characters XML
+        cannot, becomes a text cell (:meth:`cell`); a number whose kind has a format that
+        shows differently from General (percent, mean, ratio) goes in its column's formatted
+        cell, reused from row to row (openpyxl writes each cell of a write-only row before it
+        takes the next, and keeps none).
+        """
+        texts = [n for n, c in enumerate(table.columns) if c.kind == "text"]
+        formatted = [
+            (n, _FormattedCell(sheet, row=1, column=1, style_array=None))
+            for n, c in enumerate(table.columns)
+            if c.kind not in _PLAIN_KINDS
+        ]
+        for n, cell in formatted:
+            cell.number_format = FORMATS[table.columns[n].kind]
+            cell.fix()
+        search = ILLEGAL_CHARACTERS_RE.search
+        for values in table.rows:
+            row = list(values)
+            for n in texts:
+                text = row[n]
+                if text and (text[0] == "=" or text in _NOT_TEXT or search(text)):
+                    row[n] = self.cell(sheet, text)
+            for n, cell in formatted:
+                if row[n] is not None:
+                    cell.value = row[n]
+                    row[n] = cell
+            yield row
+
     def header(self, sheet: Any, column: Column) -> Any:
         """Return a header cell: bold, and right-aligned over numbers, as the numbers are."""
         cell = self.cell(sheet, column.header, font=BOLD)
@@ -756,6 +870,7 @@ class WorkbookRenderer:
     def render(self, export: Export) -> None:
         """Add the export's sheet: title, filters line, its tables, then its charts."""
         sheet = self.workbook.create_sheet(export.sheet)
+        export.stats = self.stats
         tables = export.tables()
         widths: dict[int, float] = {}
         for table in tables:
@@ -791,10 +906,18 @@ class WorkbookRenderer:
             header = row_number
             kinds = [c.kind for c in table.columns]
             count = 0
-            formatted: list[Any] = [None] * len(kinds)
-            for values in table.rows:
-                sheet.append(self.row(sheet, values, kinds, formatted))
-                count += 1
+            if table.uniform:
+                # Cells go straight to the writer (see _values_to_row); kept for this table only.
+                sheet._values_to_row = MethodType(_values_to_row, sheet)
+                for row in self.uniform_rows(sheet, table):
+                    sheet.append(row)
+                    count += 1
+                del sheet._values_to_row
+            else:
+                formatted: list[Any] = [None] * len(kinds)
+                for values in table.rows:
+                    sheet.append(self.row(sheet, values, kinds, formatted))
+                    count += 1
             row_number += count
             totals_row = None
             if table.totals is not None:
