@@ -151,3 +151,70 @@ def test_workbook_benchmark_prints_every_figure_and_leaves_nothing(tmp_path):
     assert printed["participations"] == (300, "rows")
     assert 0 < printed["workbook_data_rows"][0] < 300
     assert list(tmp_path.iterdir()) == []
+
+
+# --- bench/stats.py ------------------------------------------------------------------------
+
+STATS_FIGURES = ("headline", "by_gender", "by_agency_type", "by_region", "by_course")
+STATS_UNITS = {
+    "participations": "rows",
+    "generate_seconds": "s",
+    "stats_participations": "rows",
+    **{
+        f"stats_sql_{name}_seconds": "s"
+        for name in (*STATS_FIGURES, "attendance_rate", "assessment", "certificates")
+    },
+    "stats_json_seconds": "s",
+    "stats_sql_seconds": "s",
+    "stats_json_ratio": "x",
+    "stats_json_queries": "queries",
+    "stats_sql_queries": "queries",
+    "stats_agrees": "bool",
+}
+
+
+def test_stats_benchmark_checks_every_figure_against_hand_written_sql(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "stats.py"),
+            *("--size", "300", "--runs", "1", "--out", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env=os.environ.copy(),
+    )
+    assert result.returncode == 0, result.stderr
+    printed = figures(result.stdout)
+    assert {name: unit for name, (_, unit) in printed.items()} == STATS_UNITS
+    assert printed["participations"] == (300, "rows")
+    assert 0 < printed["stats_participations"][0] < 300
+    assert printed["stats_agrees"] == (1, "bool")
+    assert printed["stats_sql_queries"] == (8, "queries")
+    # The baseline's total is the sum of its queries' times (each printed rounded).
+    parts = sum(value for name, (value, _) in printed.items() if name.startswith("stats_sql_"))
+    parts -= printed["stats_sql_seconds"][0] + printed["stats_sql_queries"][0]
+    assert parts == pytest.approx(printed["stats_sql_seconds"][0], abs=0.01)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stats_benchmark_fails_when_summary_disagrees_with_the_sql():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from stats import disagreements
+
+    sql = {"participants": 3, "by_gender": {"female": {"participants": 2, "participations": 3}}}
+    agreeing = {
+        "participants": 3,
+        "by_gender": {
+            "female": {"participants": 2, "participations": 3},
+            "male": {"participants": 0, "participations": 0},  # zero rows: not in the SQL's
+        },
+    }
+    assert disagreements(agreeing, sql) == []
+    off = {"participants": 4, "by_gender": {"female": {"participants": 1, "participations": 3}}}
+    assert [line.split(":")[0] for line in disagreements(off, sql)] == [
+        "participants",
+        "by_gender",
+    ]
