@@ -63,6 +63,11 @@ class ParticipantListView(RoleRequiredMixin, View):
             {
                 "form": form,
                 "page_obj": page,
+                # Seven or so numbers, not a loop over every page (hundreds at scale).
+                "page_range": page.paginator.get_elided_page_range(
+                    page.number, on_each_side=2, on_ends=1
+                ),
+                "ellipsis": page.paginator.ELLIPSIS,
                 "people": page.object_list,
                 "filtered": form.is_filtered(),
                 "query": query.urlencode(),
