@@ -6,10 +6,12 @@ the filter's dates (both ends included), of the filter's course, held by partici
 filter's region and agency type. Region and agency type are the *participant's*, the same
 dimensions the breakdowns show.
 
-Each figure or breakdown is one grouped query; Python only reshapes the rows, so the number of
-queries does not grow with the data. Averages are taken over scores cast to floating point in
-SQL, so that SQLite and PostgreSQL agree. Figures are unrounded: rates are fractions in 0..1,
-means are percent, and a figure with nothing to average over is ``None``.
+Each figure or breakdown is one grouped query; Python only reshapes the rows (and sums a few
+hundred of them), so the number of queries does not grow with the data. The breakdowns by the
+participant's gender, agency type and region share one query (:func:`_groups`), which
+:func:`summary` runs once for all three and the totals. Averages are taken over scores cast to
+floating point in SQL, so that SQLite and PostgreSQL agree. Figures are unrounded: rates are
+fractions in 0..1, means are percent, and a figure with nothing to average over is ``None``.
 """
 
 import datetime as dt
