@@ -266,6 +266,9 @@ def main(argv: list[str] | None = None) -> None:
         world = generate(args.size)
         emit("participations", world.enrolments, "rows")
         emit("sessions", world.sessions, "rows")
+        # Other work on the machine lengthens every queue: say how busy it was.
+        busy = f"{os.getloadavg()[0]:.1f}"
+        emit("machine_load_average", busy, f"(1 min, {os.cpu_count()} cores)")
         user, cookie = sign_in()
         urls = {page: url for page, url in page_urls().items() if page in pages}
         times = plain(user, urls, args.runs)
