@@ -98,7 +98,7 @@ def watch_progress(page, timeout: float) -> list[int]:
 def assert_progress_and_result(page, server, seen: list[int], total: int, start: bytes) -> bytes:
     assert page.locator("#job-error").count() == 0, page.locator("#job-error").inner_text()
     assert page.locator("#job-result").count() == 1, f"no result after {seen}"
-    print(f"progress bar values seen: {seen}")
+    print(f"progress bar: {len(seen)} values seen, {seen[:3]} ... {seen[-3:]}")
     increases = sum(1 for a, b in itertools.pairwise(seen) if b > a)
     assert increases >= 2, f"the bar moved {increases} times: {seen}"
     assert seen == sorted(seen) and seen[-1] == total
@@ -149,7 +149,7 @@ def test_a_1000_certificate_batch_in_the_background(
     with db_worker():
         start_certificates(page, live_server, session)
         seen = watch_progress(page, timeout=1800)
-    print(f"\n1,000 certificates: {time.monotonic() - began:.1f} s, bar values {seen}")
+    print(f"\n1,000 certificates: {time.monotonic() - began:.1f} s")
     assert_progress_and_result(page, live_server, seen, 1000, b"%PDF")
 
 
@@ -161,15 +161,19 @@ def test_a_300000_row_workbook_in_the_background(
     from bench.imports_and_stats import generate
 
     began = time.monotonic()
-    generate(300_000)
+    # About 85 % of the generated enrolments count as participations (the rest are withdrawn,
+    # waitlisted or in cancelled sessions): 356,000 enrolments give just over 300,000.
+    generate(356_000)
     rows = stats.participations(Filters()).count()
     print(f"\ngenerated {rows} participations in {time.monotonic() - began:.1f} s")
+    assert rows >= 300_000
     sign_in(page, user_with_role(roles.ME_OFFICER))
+    # The statistics page over 300,000 participations, before the worker competes for the database.
+    page.goto(f"{live_server.url}/reports/", timeout=600_000)
     began = time.monotonic()
     with db_worker():
-        page.goto(f"{live_server.url}/reports/")
         page.get_by_role("button", name="Download the workbook (.xlsx)").click()
-        page.wait_for_url("**/jobs/*/")
+        page.wait_for_url("**/jobs/*/", timeout=600_000)
         seen = watch_progress(page, timeout=3600)
-    print(f"workbook of {rows} rows: {time.monotonic() - began:.1f} s, bar values {seen}")
+    print(f"workbook of {rows} rows: {time.monotonic() - began:.1f} s")
     assert_progress_and_result(page, live_server, seen, rows, b"PK")
