@@ -124,7 +124,10 @@ WORKBOOK_UNITS = {
     "workbook_bare_file_mb": "MiB",
     "workbook_query_seconds": "s",
     "workbook_idle_mb": "MiB",
+    "workbook_export_cpu_seconds": "s",
+    "workbook_bare_cpu_seconds": "s",
     "workbook_export_ratio": "x",
+    "workbook_export_cpu_ratio": "x",
     "workbook_memory_ratio": "x",
 }
 
