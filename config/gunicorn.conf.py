@@ -36,3 +36,10 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user, which two gunicorns
+# of the same user would share: off unless a path is given, e.g. /run/bilim/gunicorn.ctl.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+if control_socket_disable:
+    del control_socket

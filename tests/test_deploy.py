@@ -63,6 +63,12 @@ def test_production_refuses_to_start_without_a_secret_or_hosts(missing):
     assert f"{missing} must be set in the environment" in result.stderr
 
 
+def test_the_placeholder_secret_of_the_example_file_is_refused():
+    result = manage("check", env=environment(**{**PRODUCTION, "DJANGO_SECRET_KEY": "change-me"}))
+    assert result.returncode != 0
+    assert "placeholder" in result.stderr
+
+
 def test_a_redis_cache_without_the_redis_package_is_a_clear_error():
     try:
         import redis  # noqa: F401

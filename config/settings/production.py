@@ -43,6 +43,11 @@ def words(name: str) -> list[str]:
 
 DEBUG = False
 SECRET_KEY = required("DJANGO_SECRET_KEY")
+if SECRET_KEY.startswith("change-me"):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is still the placeholder of .env.example: set a long random value "
+        '(python3 -c "import secrets; print(secrets.token_urlsafe(50))").'
+    )
 ALLOWED_HOSTS = [h.strip() for h in required("DJANGO_ALLOWED_HOSTS").split(",") if h.strip()]
 # Only needed when forms are posted from another origin than the site's own address (for
 # example a second domain name): "https://bilim.example.org,https://training.example.org".
