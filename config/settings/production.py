@@ -106,6 +106,9 @@ elif CACHE_URL in ("", "db", "database"):
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "bilim_cache",
+            # One entry per client address and limit: culling at the default 300 entries would
+            # let many addresses wipe each other's counts.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 elif CACHE_URL == "locmem":
