@@ -49,9 +49,10 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_check_deploy_reports_nothing_with_the_required_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=environment(**PRODUCTION))
-    assert result.returncode == 0, result.stderr
-    assert "System check identified no issues" in result.stdout
-    assert "WARNINGS" not in result.stderr
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in result.stdout, output
+    assert "WARNINGS" not in result.stderr, output
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
