@@ -872,6 +872,7 @@ def bare_bulk_create(path: Path) -> None:
     insert the new agencies, people and enrolments.
     """
     from django.db import transaction
+    from django.utils import timezone
 
     from participants.models import Agency, AgencyType, Gender, Participant, Region
     from participants.normalize import email_key, fold
@@ -911,6 +912,7 @@ def bare_bulk_create(path: Path) -> None:
             ).values_list("email_key", "pk")
         )
         new_people: list[tuple[dict, Participant]] = []
+        now = timezone.now()
         for row in rows:
             if row["email"] and email_key(row["email"]) in people:
                 continue
@@ -926,6 +928,11 @@ def bare_bulk_create(path: Path) -> None:
                 email=row["email"],
                 phone=row["phone"],
                 disability=row["disability"],
+                # Given, as Bilim's import gives them: left out, every row would carry the
+                # fields' database-default expressions, which bulk_create compiles one by one.
+                consent_version="",
+                created_at=now,
+                updated_at=now,
             )
             participant.refresh_keys()
             new_people.append((row, participant))
@@ -937,6 +944,8 @@ def bare_bulk_create(path: Path) -> None:
                     session_id=sessions[row["session"]],
                     participant_id=created.get(id(row)) or people[email_key(row["email"])],
                     status=Enrolment.Status.REGISTERED,
+                    created_at=now,
+                    updated_at=now,
                 )
                 for row in rows
             ),
