@@ -23,10 +23,35 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/uv
 
 install: $(VENV)/.installed
 
+# The web server and a background-job worker side by side; both stop together (Ctrl-C, or when
+# the server stops). The worker finishes or abandons its current job a second after the server.
+BESIDE_WORKER = trap 'kill $$web 2>/dev/null; sleep 1; kill $$worker 2>/dev/null; wait' EXIT; \
+	trap 'exit 130' INT TERM; wait $$web
+
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST)
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	$(BIN)/python manage.py runserver $(HOST) & web=$$!; \
+	$(BESIDE_WORKER)
+
+# As in production (DEBUG off, gunicorn, whitenoise's hashed statics, the database cache) but over
+# plain HTTP on $(HOST), with a local-only key: to try the production set-up and for load tests.
+# Any of these variables set in the environment wins.
+SERVE_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-bilim-make-serve-on-this-machine-only-not-a-secret-0123456789} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-false} \
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST)}
+
+serve: install
+	export $(SERVE_ENV); set -e; \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0; \
+	$(BIN)/python manage.py migrate --noinput; \
+	$(BIN)/python manage.py createcachetable; \
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	$(BIN)/gunicorn -c config/gunicorn.conf.py & web=$$!; \
+	$(BESIDE_WORKER)
 
 test: install
 	$(BIN)/ruff check .
