@@ -125,6 +125,10 @@ def _results(
     ]
 
 
+# How many sessions the per-session tables show: the most recent ones (the downloads have all).
+SESSIONS_SHOWN = 50
+
+
 class StatisticsView(RoleRequiredMixin, TemplateView):
     """Show every figure of the statistics under the filters of the query string."""
 
@@ -201,6 +205,7 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
                 "Each person has one value here, so the participants add up to the total."
             )
         by_slug = {b.slug: b for b in breakdowns}
+        shown_sessions = self._cap_sessions(by_slug["session"], len(sessions))
         per_course = _results(
             stats.assessment(filters, group_by="course"),
             stats.attendance(filters, group_by="course"),
@@ -247,10 +252,24 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
             ],
             "prepost_chart": prepost_chart,
             "per_course": per_course,
-            "per_session": per_session,
+            "per_session": [row for row in per_session if row["key"] in shown_sessions],
             "achievements": achievements,
             "programme": filters.programme,
         }
+
+    def _cap_sessions(self, breakdown: Breakdown, count: int) -> set[str]:
+        """Keep the most recent sessions on the page; return the keys of those shown.
+
+        Thousands of sessions would make a page of megabytes that nobody reads; the workbook
+        and the CSV keep every session, and the totals row still counts them all.
+        """
+        if count > SESSIONS_SHOWN:
+            breakdown.lines = breakdown.lines[-SESSIONS_SHOWN:]
+            breakdown.note = _(
+                "The %(shown)s most recent of %(count)s sessions are shown; the workbook and the "
+                "CSV list every one. The total counts them all."
+            ) % {"shown": SESSIONS_SHOWN, "count": count}
+        return {line.key for line in breakdown.lines}
 
     def _charts(self, by_slug: dict[str, Breakdown], per_course: list[dict]) -> str:
         """Draw each breakdown's chart into it; return the chart of pre/post per course."""

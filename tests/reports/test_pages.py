@@ -444,3 +444,17 @@ def test_page_agrees_with_the_json_of_manage_py_stats(me_client, world):
     assert response.context["attendance"].rate == summary["attendance_rate"]
     assert response.context["assessment"].as_dict() == summary["assessment"]
     assert response.context["certificates"] == summary["certificates"]
+
+
+def test_per_session_tables_show_the_most_recent_sessions_and_say_so(me_client, world, monkeypatch):
+    monkeypatch.setattr("reports.views.SESSIONS_SHOWN", 2)
+    response = me_client.get("/reports/")
+    shown = [line.key for line in breakdown(response, "session").lines]
+    assert shown == ["PT-A", "UPR-B"]  # PT-C (October 2025) is the oldest of the three
+    assert [row["key"] for row in response.context["per_session"]] == shown
+    html = response.content.decode()
+    assert "The 2 most recent of 3 sessions are shown" in html
+    # The totals still count every session's participants and participations.
+    assert (
+        breakdown(response, "session").participations == response.context["totals"].participations
+    )
