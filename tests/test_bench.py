@@ -29,6 +29,8 @@ UNITS = {
     "stats_json_ratio": "x",
     "stats_gender_agrees": "bool",
     "roster_read_seconds": "s",
+    "roster_read_openpyxl_seconds": "s",
+    "roster_read_ratio": "x",
     "roster_import_seconds": "s",
     "roster_import_rows_per_second": "rows/s",
     "roster_bulk_create_seconds": "s",
