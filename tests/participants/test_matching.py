@@ -156,3 +156,20 @@ def test_load_splits_long_key_lists_and_keeps_each_person_once(monkeypatch):
         email_keys=[p.email_key for p in people], name_keys=[p.name_key for p in people]
     )
     assert sorted(p.pk for p in index) == sorted(p.pk for p in people)
+
+
+def test_clean_text_short_cut_is_safe_for_every_unicode_character():
+    """Printable characters include no whitespace but the space, so the short cut is exact."""
+    import re
+    import sys
+
+    from participants.normalize import clean_text
+
+    assert [
+        c
+        for c in map(chr, range(sys.maxunicode + 1))
+        if re.fullmatch(r"\s", c) and c != " " and c.isprintable()
+    ] == []
+    assert clean_text("  Айгүл   Осмонова ") == "Айгүл Осмонова"
+    assert clean_text("Айгүл\u00a0Осмонова") == "Айгүл Осмонова"
+    assert clean_text(" x ") == "x"
