@@ -74,6 +74,8 @@ format: install
 bench: install
 	$(BIN)/python bench/imports_and_stats.py --size $(SIZE)
 	$(BIN)/python bench/load.py --size $(SIZE)
+	$(BIN)/python bench/stats.py --size 100000
+	$(BIN)/python bench/stats.py --size 300000
 	$(BIN)/python bench/certificates.py
 	$(BIN)/python bench/workbook.py --size 100000
 	$(BIN)/python bench/workbook.py --size 300000
