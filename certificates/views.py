@@ -19,7 +19,8 @@ def client_address(request: HttpRequest) -> str:
     """Return the address misses are counted against.
 
     REMOTE_ADDR only: X-Forwarded-For is whatever the client writes, so trusting it would let a
-    scraper pick a fresh address per request. Behind a reverse proxy, config/wsgi.py puts the client's address (as the trusted proxy saw it) in REMOTE_ADDR; see FORWARDED_ALLOW_IPS.
+    scraper pick a fresh address per request. Behind a reverse proxy, config/wsgi.py puts the
+    client's address (as the trusted proxy saw it) in REMOTE_ADDR; see FORWARDED_ALLOW_IPS.
     """
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
