@@ -86,7 +86,7 @@ def test_command_writes_both_files_at_once(data, tmp_path):
     [
         (("--course", "NOPE"), "no course with code 'NOPE'"),
         (("--region", "Atlantis"), "no region named 'Atlantis'"),
-        (("--gender", "x"), ""),
+        (("--gender", "x"), "is not a gender"),
         (("--from", "2025-05-01", "--to", "2025-04-01"), "is after its end"),
         (("--from", "tomorrow"), "from:"),
         (("--programme", "NONE"), "unknown programme"),
