@@ -148,8 +148,8 @@ def _postgres_database(url: str, keep: bool) -> Callable[[], None]:
     return drop
 
 
-def setup_django() -> None:
-    """Configure Django on the benchmark's database and migrate it."""
+def setup_django(migrate: bool = True) -> None:
+    """Configure Django on the benchmark's database and (unless told not to) migrate it."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
     import django
 
@@ -160,7 +160,8 @@ def setup_django() -> None:
     # The local settings run with DEBUG on, which makes Django format and keep the SQL of every
     # query: a cost production does not pay and bulk inserts would pay dearly.
     settings.DEBUG = False
-    call_command("migrate", verbosity=0, interactive=False)
+    if migrate:
+        call_command("migrate", verbosity=0, interactive=False)
 
 
 def analyze() -> None:

@@ -34,6 +34,7 @@ from imports_and_stats import (  # noqa: E402
     note,
     ratio,
     seconds,
+    setup_django,
     sqlite_database,
 )
 
@@ -54,20 +55,6 @@ def open_database(out: Path, keep: bool, reuse: bool) -> tuple[str, Callable[[],
     if postgres:
         return "postgresql", _postgres_database(url, keep)
     return "sqlite", sqlite_database(out / "stats.sqlite3", keep)
-
-
-def setup_django(migrate: bool) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # DEBUG keeps the SQL of every query: a cost production does not pay
-    if migrate:
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0, interactive=False)
 
 
 # --- the hand-written baseline -----------------------------------------------------------------
