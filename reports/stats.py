@@ -425,19 +425,19 @@ def _region_rows(groups: list[_Group]) -> list[Row]:
     ]
 
 
-def by_gender(filters: Filters) -> list[Row]:
+def by_gender(filters: Filters, groups: list[_Group] | None = None) -> list[Row]:
     """Break down by gender: every gender of the reference list, in its order, zeros included."""
-    return _gender_rows(_groups(filters), _genders())
+    return _gender_rows(_groups(filters) if groups is None else groups, _genders())
 
 
-def by_agency_type(filters: Filters) -> list[Row]:
+def by_agency_type(filters: Filters, groups: list[_Group] | None = None) -> list[Row]:
     """Break down by the participant's agency type; only types that occur."""
-    return _agency_type_rows(_groups(filters))
+    return _agency_type_rows(_groups(filters) if groups is None else groups)
 
 
-def by_region(filters: Filters) -> list[Row]:
+def by_region(filters: Filters, groups: list[_Group] | None = None) -> list[Row]:
     """Break down by the participant's region; those without one under ``unknown``, last."""
-    return _region_rows(_groups(filters))
+    return _region_rows(_groups(filters) if groups is None else groups)
 
 
 def _course_counts(filters: Filters) -> list[tuple[str, str, int, int, int]]:
@@ -480,12 +480,14 @@ def by_session(filters: Filters) -> list[Row]:
     return [Row(code, title or course_title, *n) for code, title, course_title, *n in rows]
 
 
-def by_gender_and_agency_type(filters: Filters) -> list[CrossRow]:
+def by_gender_and_agency_type(
+    filters: Filters, groups: list[_Group] | None = None
+) -> list[CrossRow]:
     """Cross gender with the participant's agency type: one row per combination that occurs.
 
     Ordered like :func:`by_gender` (the genders' sort order), then like :func:`by_agency_type`.
     """
-    groups = _groups(filters)
+    groups = _groups(filters) if groups is None else groups
     rows = []
     for (_, code, name), of_gender in _sum_groups(groups, ("gender_rank", "gender", "gender_name")):
         for type_name, *n in _sum_by(of_gender, "agency_type", "agency_type_rank"):
@@ -696,3 +698,39 @@ def summary(filters: Filters) -> dict[str, Any]:
         "assessment": assessment(filters).as_dict(),
         "certificates": certificates(filters),
     }
+
+
+class Figures:
+    """This module with each selector's result kept, for one page or one workbook.
+
+    ``Figures().headline(filters)`` is ``headline(filters)``, queried on the first call only
+    (Filters is frozen, so hashable). by_gender, by_agency_type, by_region and
+    by_gender_and_agency_type share one grouped query, also kept, so a page showing all four
+    runs it once.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        selector = globals()[name]
+
+        def kept(filters: Filters, *args: Any, **kwargs: Any) -> Any:
+            key = (name, filters, args, tuple(sorted(kwargs.items())))
+            if key not in self._kept:
+                if name in _FROM_GROUPS:
+                    kwargs["groups"] = self._groups(filters)
+                self._kept[key] = selector(filters, *args, **kwargs)
+            return self._kept[key]
+
+        return kept
+
+    def _groups(self, filters: Filters) -> list[_Group]:
+        key = ("_groups", filters)
+        if key not in self._kept:
+            self._kept[key] = _groups(filters)
+        return self._kept[key]
+
+
+# The breakdowns computed from the participants' groups (one query shared between them).
+_FROM_GROUPS = frozenset({"by_gender", "by_agency_type", "by_region", "by_gender_and_agency_type"})

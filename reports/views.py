@@ -160,22 +160,24 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
         return kept
 
     def _figures(self, filters: stats.Filters) -> dict:
-        totals = stats.headline(filters)
-        genders = stats.by_gender(filters)
+        # Each figure queried once; the participant breakdowns share one grouped query.
+        figures = stats.Figures()
+        totals = figures.headline(filters)
+        genders = figures.by_gender(filters)
         women = next((row.participants for row in genders if row.key == FEMALE), 0)
-        attendance = stats.attendance(filters)
-        assessment = stats.assessment(filters)
-        courses = stats.by_course(filters)
-        sessions = stats.by_session(filters)
-        quarters = stats.by_period(filters, "quarter")
+        attendance = figures.attendance(filters)
+        assessment = figures.assessment(filters)
+        courses = figures.by_course(filters)
+        sessions = figures.by_session(filters)
+        quarters = figures.by_period(filters, "quarter")
         regions = [
             stats.Row(row.key, _("Region not recorded"), row.participants, row.participations)
             if row.key == stats.UNKNOWN
             else row
-            for row in stats.by_region(filters)
+            for row in figures.by_region(filters)
         ]
-        agency_types = stats.by_agency_type(filters)
-        cross = stats.by_gender_and_agency_type(filters)
+        agency_types = figures.by_agency_type(filters)
+        cross = figures.by_gender_and_agency_type(filters)
 
         breakdowns = [
             _breakdown("gender", _("By gender"), _("Gender"), genders, totals, adds_up=True),
@@ -207,13 +209,13 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
         by_slug = {b.slug: b for b in breakdowns}
         shown_sessions = self._cap_sessions(by_slug["session"], len(sessions))
         per_course = _results(
-            stats.assessment(filters, group_by="course"),
-            stats.attendance(filters, group_by="course"),
+            figures.assessment(filters, group_by="course"),
+            figures.attendance(filters, group_by="course"),
             {row.key: row.label for row in courses},
         )
         per_session = _results(
-            stats.assessment(filters, group_by="session"),
-            stats.attendance(filters, group_by="session"),
+            figures.assessment(filters, group_by="session"),
+            figures.attendance(filters, group_by="session"),
             {row.key: row.label for row in sessions},
         )
         prepost_chart = self._charts(by_slug, per_course)
@@ -236,7 +238,7 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
             "attendance_percent": _percent(attendance.rate, 1),
             "assessment": assessment,
             "improved_percent": _percent(assessment.improved_share, 1),
-            "certificates": stats.certificates(filters),
+            "certificates": figures.certificates(filters),
             "breakdowns": breakdowns,
             "cross_tables": [
                 {

@@ -44,7 +44,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from certificates.models import Certificate
 from reports import stats
-from reports.stats import Filters
+from reports.stats import Figures, Filters
 from trainings.models import Attendance, TrainingDay
 
 Kind = Literal["text", "count", "percent", "mean", "ratio", "date", "id"]
@@ -147,28 +147,6 @@ def _share(part: int, whole: int) -> float | None:
 
 
 # --- the exports -------------------------------------------------------------------------------
-
-
-class Figures:
-    """reports.stats with each selector's result kept: the sheets ask for the same figures.
-
-    ``Figures().headline(filters)`` is ``stats.headline(filters)``, queried on the first call
-    only (Filters is frozen, so hashable). One instance serves one workbook.
-    """
-
-    def __init__(self) -> None:
-        self._kept: dict[tuple, Any] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        selector = getattr(stats, name)
-
-        def kept(*args: Any, **kwargs: Any) -> Any:
-            key = (name, args, tuple(sorted(kwargs.items())))
-            if key not in self._kept:
-                self._kept[key] = selector(*args, **kwargs)
-            return self._kept[key]
-
-        return kept
 
 
 class Export:
