@@ -600,3 +600,30 @@ def test_filtered_summary_takes_the_same_number_of_queries(django_assert_num_que
 
     with django_assert_num_queries(7):
         stats.summary(filters)
+
+
+def test_figures_memo_runs_the_participants_grouped_query_once(django_assert_num_queries):
+    from reports.stats import (
+        Figures,
+        Filters,
+        by_agency_type,
+        by_gender_and_agency_type,
+        by_region,
+    )
+
+    EnrolmentFactory()
+    filters = Filters()
+    figures = Figures()
+    figures.by_gender(filters)
+    with django_assert_num_queries(0):
+        kept = (
+            figures.by_agency_type(filters),
+            figures.by_region(filters),
+            figures.by_gender_and_agency_type(filters),
+            figures.by_gender(filters),
+        )
+    assert kept[:3] == (
+        by_agency_type(filters),
+        by_region(filters),
+        by_gender_and_agency_type(filters),
+    )
