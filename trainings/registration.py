@@ -29,7 +29,7 @@ from participants.models import Agency, AgencyType, Gender, Participant
 from participants.normalize import clean_text, fold
 from participants.services import agency_create, participant_create, participant_update
 from trainings.models import Enrolment, Session
-from trainings.services import enrolment_create
+from trainings.services import enrolment_create, session_has_free_seat
 
 logger = logging.getLogger(__name__)
 
@@ -200,13 +200,6 @@ def _fill_blanks(person: Participant, data: dict[str, Any], now: dt.datetime) ->
         participant_update(participant=person, actor="public registration", **fields)
 
 
-def _seat_free(session: Session) -> bool:
-    if session.capacity is None:
-        return True
-    taken = Enrolment.objects.filter(session=session, status__in=Enrolment.COUNTED).count()
-    return taken < session.capacity
-
-
 @transaction.atomic
 def registration_submit(*, session: Session, data: dict[str, Any]) -> Submission:
     """Register a member of the public for the session from the form's cleaned data.
@@ -255,7 +248,7 @@ def registration_submit(*, session: Session, data: dict[str, Any]) -> Submission
         .values_list("status", flat=True)
         .first()
     )
-    seat_free = _seat_free(locked)
+    seat_free = session_has_free_seat(locked)
     enrolment, created = enrolment_create(session=locked, participant=person)
     if created or before == Enrolment.Status.WITHDRAWN:
         waitlisted = enrolment.status == Enrolment.Status.WAITLISTED

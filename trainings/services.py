@@ -437,8 +437,13 @@ def _seats_taken(session: Session) -> int:
     return Enrolment.objects.filter(session=session, status__in=Enrolment.COUNTED).count()
 
 
+def session_has_free_seat(session: Session) -> bool:
+    """Say whether one more person can take a seat (sessions without a capacity always can)."""
+    return session.capacity is None or _seats_taken(session) < session.capacity
+
+
 def _status_for_new_seat(session: Session) -> str:
-    if session.capacity is not None and _seats_taken(session) >= session.capacity:
+    if not session_has_free_seat(session):
         return Enrolment.Status.WAITLISTED
     return Enrolment.Status.REGISTERED
 
