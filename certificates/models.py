@@ -4,6 +4,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from simple_history.models import HistoricalRecords
 
 IMAGE_FILE = FileExtensionValidator(["png", "jpg", "jpeg", "svg"])
 
@@ -77,6 +78,9 @@ class Certificate(models.Model):
     revoked_on = models.DateField(null=True, blank=True)
     revoked_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    # The audit trail: who changed what, when, with the old and new values.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["number"]

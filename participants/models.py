@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext
+from simple_history.models import HistoricalRecords
 
 from participants.normalize import email_key, fold, name_key
 
@@ -123,6 +124,15 @@ class Participant(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    erased_at = models.DateTimeField(
+        "erased at",
+        null=True,
+        blank=True,
+        help_text="When the person's data was erased on request; the record is anonymous since.",
+    )
+    # The audit trail: who changed what, when, old and new values. The matching keys are derived
+    # from the names and email, so they are not kept twice.
+    history = HistoricalRecords(excluded_fields=["name_key", "email_key", "updated_at"])
 
     class Meta:
         ordering = ["last_name", "first_name", "middle_name"]

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -109,6 +110,9 @@ class Session(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
+    # The audit trail: who changed what, when, with the old and new values.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-start_date", "code"]
         constraints = [
@@ -198,6 +202,9 @@ class Enrolment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
+    # The audit trail: who changed what, when, with the old and new values.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["session", "participant"]
         constraints = [
@@ -252,6 +259,9 @@ class Attendance(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendance")
     day = models.ForeignKey(TrainingDay, on_delete=models.CASCADE, related_name="attendance")
     present = models.BooleanField(default=False)
+
+    # The audit trail: who changed what, when, with the old and new values.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["enrolment", "day"]

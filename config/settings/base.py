@@ -24,6 +24,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "import_export",
+    "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "participants",
     "trainings",
     "certificates",
@@ -40,12 +44,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor: marks request.user as verified when the session passed a TOTP check.
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs sign-in unless its view says otherwise (login_not_required): the
     # certificate check, public registration, the sign-in page and the language switch.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The audit trail records who made each change made during a request.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Content-Security-Policy on every answer (the policy is CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,6 +151,23 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "bilim",
+    }
+}
+
+# Content-Security-Policy (django-csp): the pages load only Bilim's own scripts, styles and
+# images, and no page may be framed. Pages have no inline script, handler or style attribute.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
     }
 }
 
