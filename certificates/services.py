@@ -4,9 +4,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from certificates.codes import certificate_code_new
 from certificates.models import Certificate
@@ -70,10 +71,20 @@ def _numbers_taken_check(numbers: list[str]) -> None:
         )
 
 
+def _history_user(actor: Any) -> Any:
+    """Return the person to name in the audit trail (None for a command or the system)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def _certificates_new(
-    *, session: Session, enrolments: list[Enrolment], issued_on: dt.date
+    *, session: Session, enrolments: list[Enrolment], issued_on: dt.date, actor: Any = None
 ) -> list[Certificate]:
-    """Create certificates for the enrolments in this order, numbered after the last one."""
+    """Create certificates for the enrolments in this order, numbered after the last one.
+
+    Each gets an audit-trail row naming the actor. The caller holds the session's row lock, so
+    no other run can issue meanwhile; the database's one-valid-certificate constraint is the
+    last guard, and its refusal becomes a CertificateError rather than a crash.
+    """
     first = _last_sequence(session) + 1
     certificates = [
         Certificate(
@@ -90,7 +101,16 @@ def _certificates_new(
     for certificate in certificates:
         certificate.full_clean(**_NO_QUERY_CLEAN)
     _numbers_taken_check([c.number for c in certificates])
-    return Certificate.objects.bulk_create(certificates)
+    try:
+        with transaction.atomic():
+            return bulk_create_with_history(
+                certificates, Certificate, default_user=_history_user(actor)
+            )
+    except IntegrityError as exc:
+        raise CertificateError(
+            f"certificates of {session.code} were issued by someone else at the same moment: "
+            "nothing was issued by this run; look at the session's certificates, or issue again"
+        ) from exc
 
 
 @transaction.atomic
@@ -106,7 +126,10 @@ def certificates_issue(
     session = _session_lock(session)
     plan = issue_plan(session)
     issued = _certificates_new(
-        session=session, enrolments=plan.to_issue, issued_on=issued_on or timezone.localdate()
+        session=session,
+        enrolments=plan.to_issue,
+        issued_on=issued_on or timezone.localdate(),
+        actor=actor,
     )
     return IssueReport(
         issued=issued, already_issued=plan.already_issued, not_eligible=plan.not_eligible
@@ -132,7 +155,10 @@ def certificate_issue(
             f"{session.code}: {reason}"
         )
     [certificate] = _certificates_new(
-        session=session, enrolments=[annotated], issued_on=issued_on or timezone.localdate()
+        session=session,
+        enrolments=[annotated],
+        issued_on=issued_on or timezone.localdate(),
+        actor=actor,
     )
     return certificate
 
@@ -161,5 +187,7 @@ def certificate_revoke(
     certificate.revoked_on = revoked_on or timezone.localdate()
     certificate.revoked_reason = reason
     certificate.full_clean(exclude=["enrolment"], validate_unique=False)
+    if _history_user(actor) is not None:
+        certificate._history_user = actor  # named in the audit trail's row for this change
     certificate.save(update_fields=["revoked", "revoked_on", "revoked_reason"])
     return certificate

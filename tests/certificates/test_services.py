@@ -330,8 +330,9 @@ def test_the_plan_issues_nothing():
     assert not Certificate.objects.exists()
 
 
-# Lock, eligibility, last sequence, numbers taken, insert, and the savepoint pair of the test.
-QUERIES_TO_ISSUE = 7
+# Lock, eligibility, last sequence, numbers taken, insert, the audit trail's insert, the
+# savepoint pair guarding the insert, and the savepoint pair of the test.
+QUERIES_TO_ISSUE = 10
 
 
 @pytest.mark.parametrize("enrolments", [3, 30])
