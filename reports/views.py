@@ -4,10 +4,11 @@ from dataclasses import dataclass
 
 from django.urls import path
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from reports import charts, stats, targets
+from reports import cache, charts, stats, targets
 from reports.forms import StatisticsFilterForm
 from trainings.permissions import READERS, RoleRequiredMixin
 
@@ -125,6 +126,21 @@ def _results(
     ]
 
 
+def _cache_key(filters: stats.Filters) -> tuple:
+    """What the page's figures depend on: the filters (by id) and the language of the labels."""
+    return (
+        "statistics-page",
+        get_language(),
+        filters.course,
+        filters.date_from,
+        filters.date_to,
+        *(
+            getattr(getattr(filters, name), "pk", None)
+            for name in ("region", "agency_type", "gender", "programme")
+        ),
+    )
+
+
 # How many sessions the per-session tables show: the most recent ones (the downloads have all).
 SESSIONS_SHOWN = 50
 
@@ -147,7 +163,7 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
             form=form,
             described=form.described(),
             query=self._query(form),
-            **self._figures(filters),
+            **cache.remember(_cache_key(filters), lambda: self._figures(filters)),
             **kwargs,
         )
 

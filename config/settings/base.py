@@ -143,6 +143,11 @@ BILIM_REGISTER_MIN_SECONDS = int(os.environ.get("BILIM_REGISTER_MIN_SECONDS", "3
 # Where people write to see, correct or erase their data (shown in the consent text); optional.
 BILIM_PRIVACY_CONTACT = os.environ.get("BILIM_PRIVACY_CONTACT", "")
 
+# The statistics page keeps its figures in the cache until any row they count is written
+# (reports/cache.py sees every write at the database connection); this bounds how long figures
+# stay after writes made outside Django. 0 turns the cache off.
+BILIM_STATS_CACHE_SECONDS = int(os.environ.get("BILIM_STATS_CACHE_SECONDS", "600"))
+
 # The miss counts live in the cache. The local-memory cache is per process: with several app
 # servers (or gunicorn workers), each counts on its own and a guesser gets the limit once per
 # process. Production settings therefore use a shared cache: the database cache by default, or

@@ -13,3 +13,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # (no collectstatic before the tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tests run inside one transaction each, so commits never happen: the statistics cache is off,
+# and tests/reports/test_cache.py turns it on with transactions that commit.
+BILIM_STATS_CACHE_SECONDS = 0
