@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from config import views
+from config import signin, two_factor, views
 
 admin.site.site_header = "Bilim"
 admin.site.site_title = "Bilim"
@@ -21,14 +21,14 @@ urlpatterns = [
     path("home/trainer/", views.TrainerHomeView.as_view(), name="home_trainer"),
     path("home/me/", views.MEHomeView.as_view(), name="home_me"),
     path("home/administrator/", views.AdministratorHomeView.as_view(), name="home_administrator"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", signin.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", signin.SignInCodeView.as_view(), name="login_code"),
+    path("accounts/two-factor/", two_factor.TwoFactorView.as_view(), name="two_factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The language switch works before signing in too (the sign-in page has it).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The admin's own sign-in page would skip the throttling and the code: send it to ours.
+    path("admin/login/", signin.AdminSignInRedirect.as_view()),
     path("admin/", admin.site.urls),
     path("certificates/", include("certificates.urls")),
     path("jobs/", include("jobs.urls")),

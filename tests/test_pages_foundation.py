@@ -154,11 +154,18 @@ def test_a_start_page_of_another_role_is_forbidden(client, role, forbidden):
     assert client.get(forbidden).status_code == 403
 
 
-def test_the_admin_keeps_its_own_login(client):
+def test_the_admin_signs_in_through_bilims_throttled_page(client):
+    """The admin's own sign-in page would skip the failure counts and the two-factor code."""
     user = user_in(roles.ADMINISTRATOR, is_staff=True)
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
     response = client.post(
         "/admin/login/?next=/admin/",
+        {"username": user.username, "password": PASSWORD, "next": "/admin/"},
+    )
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    assert client.get("/admin/").status_code == 302  # not signed in by the admin's form
+    response = client.post(
+        "/accounts/login/?next=/admin/",
         {"username": user.username, "password": PASSWORD, "next": "/admin/"},
     )
     assert response["Location"] == "/admin/"

@@ -75,6 +75,8 @@ SESSION_PLANNERS = rule(PLANNERS, session=True)
 ACCESS: dict[str, Rule] = {
     # sign-in, languages, certificate checks, public registration
     "login": PUBLIC,
+    "login_code": PUBLIC,
+    "two_factor": rule({ADMINISTRATOR}),
     "logout": PUBLIC,
     "set_language": PUBLIC,
     "certificates:verify_lookup": PUBLIC,

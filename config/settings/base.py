@@ -50,6 +50,10 @@ MIDDLEWARE = [
     # certificate check, public registration, the sign-in page and the language switch.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign out sessions idle or old beyond their limits; send an administrator whose session has
+    # not given their two-factor code to the code page (config/signin.py).
+    "config.signin.SessionExpiryMiddleware",
+    "config.signin.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # The audit trail records who made each change made during a request.
@@ -87,7 +91,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Twelve characters at least: a passphrase of a few words is easy to remember and to type.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -158,6 +166,34 @@ CACHES = {
         "LOCATION": "bilim",
     }
 }
+
+# Signing in (config/signin.py). Failed sign-ins are counted per account (the typed username,
+# whether it exists or not) and per client address; at the limit within the window (seconds),
+# that account or address is refused, even with the right password, for a whole window.
+BILIM_LOGIN_FAILURE_LIMIT = int(os.environ.get("BILIM_LOGIN_FAILURE_LIMIT", "5"))
+BILIM_LOGIN_ADDRESS_LIMIT = int(os.environ.get("BILIM_LOGIN_ADDRESS_LIMIT", "20"))
+BILIM_LOGIN_WINDOW = int(os.environ.get("BILIM_LOGIN_WINDOW", "900"))
+# Wrong two-factor codes per account before the code check is locked for a window.
+BILIM_OTP_FAILURE_LIMIT = int(os.environ.get("BILIM_OTP_FAILURE_LIMIT", "5"))
+# A session ends this many seconds after sign-in however busy (a working day), and after
+# BILIM_SESSION_IDLE_SECONDS without a request (a computer left signed in).
+SESSION_COOKIE_AGE = int(os.environ.get("BILIM_SESSION_MAX_AGE", str(8 * 60 * 60)))
+BILIM_SESSION_IDLE_SECONDS = int(os.environ.get("BILIM_SESSION_IDLE_SECONDS", str(2 * 60 * 60)))
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie (htmx sends the token from the page), so scripts may not.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Two-factor codes (django-otp): the app shows "Bilim"; wrong codes are counted by
+# config/signin.py (a lock after BILIM_OTP_FAILURE_LIMIT), not by django-otp's growing delays,
+# which would refuse a right code silently seconds after a typo.
+OTP_TOTP_ISSUER = "Bilim"
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Content-Security-Policy (django-csp): the pages load only Bilim's own scripts, styles and
 # images, and no page may be framed. Pages have no inline script, handler or style attribute.
