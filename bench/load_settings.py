@@ -2,7 +2,8 @@
 
 DATABASE_URL (set by bench/load.py to the benchmark's own database) picks the database, as in
 production; connections are kept between requests like a production deployment would
-(DATABASE_CONN_MAX_AGE, 60 s unless set). Static files are not served: the bench asks for HTML.
+(DATABASE_CONN_MAX_AGE, 60 s unless set), and the cache is production's database cache. Static
+files are not served: the bench asks for HTML.
 """
 
 import os
@@ -14,6 +15,15 @@ from config.settings.base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = SECRET_KEY or "bench-load-only-never-deployed"  # noqa: F405
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# As in production (config/settings/production.py): the database cache, one for both workers,
+# which keeps the statistics page's figures and the data version that invalidates them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "bilim_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
