@@ -91,8 +91,13 @@ class CertificateVerifyView(View):
         context = {
             "issuer": design.issuer if design is not None else "",
             "certificate": certificate,
-            # Only what is printed on the certificate: nothing else about the person.
-            "name": certificate.enrolment.participant.full_name,
+            # Only what is printed on the certificate: nothing else about the person, and no
+            # name at all once their data was erased (the certificate stays verifiable).
+            "name": (
+                ""
+                if certificate.enrolment.participant.erased_at
+                else certificate.enrolment.participant.full_name
+            ),
             "course": session.display_title,
             "start": session.start_date,
             "end": session.end_date,

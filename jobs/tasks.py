@@ -23,6 +23,7 @@ from reports.forms import StatisticsFilterForm
 from reports.stats import Filters
 from reports.workbook import EXPORTS, DataExport, WorkbookRenderer, csv_text
 from trainings.models import Session
+from trainings.permissions import may_see_names
 
 # Certificates laid out per WeasyPrint document; the pages are joined into one PDF at the end.
 CERTIFICATE_CHUNK = 50
@@ -102,6 +103,7 @@ def _stamp(stem: str, extension: str, pseudonymize: bool) -> str:
 def workbook_work(job: Job) -> None:
     """Write the M&E workbook (as reports.workbook.write_workbook does), reporting Data rows."""
     filters, pseudonymize = export_filters(job.params)
+    pseudonymize = pseudonymize or not may_see_names(job.created_by)
     total = stats.participations(filters).count()
     job_progress(job.pk, 0, total)
     tick = progress_every(job.pk, total, EXPORT_STEP)
@@ -126,6 +128,7 @@ def workbook_export(job_id: int) -> None:
 def csv_work(job: Job) -> None:
     """Write the Data sheet as CSV (UTF-8 with a BOM, as the direct download), reporting rows."""
     filters, pseudonymize = export_filters(job.params)
+    pseudonymize = pseudonymize or not may_see_names(job.created_by)
     total = stats.participations(filters).count()
     job_progress(job.pk, 0, total)
     tick = progress_every(job.pk, total, EXPORT_STEP)

@@ -28,6 +28,7 @@ from trainings.permissions import (
     READERS,
     RoleRequiredMixin,
     SessionAccessMixin,
+    may_see_names,
     roles_of,
 )
 from trainings.views.organiser import CertificatesIssueView
@@ -194,7 +195,8 @@ class _ExportStartView(RoleRequiredMixin, View):
             return redirect(f"{direct}?{query}" if query else direct)
         params = {
             "query": {name: request.GET[name] for name in form.fields if request.GET.get(name)},
-            "pseudonymize": request.GET.get("pseudonymize", "").strip().lower() in TRUE,
+            "pseudonymize": request.GET.get("pseudonymize", "").strip().lower() in TRUE
+            or not may_see_names(request.user),
         }
         job = job_create(kind=self.kind, user=request.user, params=params, total=size)
         job_enqueue(job, tasks.TASKS[self.kind])

@@ -25,7 +25,11 @@ from participants.models import (
     Region,
 )
 from participants.normalize import email_key, fold
-from participants.services import ParticipantMergeError, participant_merge
+from participants.services import (
+    ParticipantMergeError,
+    current_consent_version,
+    participant_merge,
+)
 from trainings.admin_import import BilimImportExportMixin
 
 
@@ -147,6 +151,10 @@ class ParticipantForm(forms.ModelForm):
         # The consent's date is required by a constraint; ticking the box means "now".
         if cleaned.get("consent") and not cleaned.get("consent_at"):
             cleaned["consent_at"] = timezone.now()
+        # Consent ticked here is consent to the text in use now, unless a version is written.
+        newly = cleaned.get("consent") and not self.instance.consent
+        if newly and not cleaned.get("consent_version"):
+            cleaned["consent_version"] = current_consent_version()
         return cleaned
 
 
@@ -174,7 +182,7 @@ class ParticipantAdmin(BilimImportExportMixin, ExportMixin, FoldedSearchMixin, a
         (None, {"fields": ("last_name", "first_name", "middle_name", "gender", "birth_year")}),
         ("Work", {"fields": ("agency", "position", "region")}),
         ("Contact", {"fields": ("email", "phone")}),
-        ("Other", {"fields": ("disability", "consent", "consent_at")}),
+        ("Other", {"fields": ("disability", "consent", "consent_at", "consent_version")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     export_resources = (("trainings.admin_import.ParticipantExportResource", "Participants"),)

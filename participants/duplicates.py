@@ -222,5 +222,6 @@ def suggestions_among(people: Iterable[Participant], *, limit: int = 200) -> lis
 
 def duplicate_suggestions(*, limit: int = 200) -> list[Suggestion]:
     """Return the likely duplicate participants the automatic rule does not catch, best first."""
-    people = Participant.objects.only(*LOADED_FIELDS).order_by("pk")
+    # Erased records are nobody's: never suggested (their labels differ by one digit).
+    people = Participant.objects.filter(erased_at__isnull=True).only(*LOADED_FIELDS).order_by("pk")
     return suggestions_among(people.iterator(chunk_size=2000), limit=limit)

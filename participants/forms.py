@@ -82,3 +82,16 @@ class MergeForm(forms.Form):
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["keep"].choices = [(p.pk, str(p.pk)) for p in people]
+
+
+class EraseForm(forms.Form):
+    """The reason for erasing a person's data, kept in the record's history."""
+
+    reason = forms.CharField(
+        label=_("Reason for the erasure"),
+        max_length=100,
+        help_text=_(
+            "For example: the person asked by letter of 3 March. Kept in the history; do not "
+            "write the person's name."
+        ),
+    )

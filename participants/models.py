@@ -164,7 +164,12 @@ class Participant(models.Model):
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
 
     def refresh_keys(self) -> None:
-        """Recompute the stored matching keys from the names and email."""
+        """Recompute the stored matching keys from the names and email (none once erased)."""
+        # An erased record is nobody: no name search, no import or registration matches it.
+        # Read from __dict__: imports load people with only() and must not query per person.
+        if self.__dict__.get("erased_at") is not None:
+            self.name_key = self.email_key = ""
+            return
         self.name_key = name_key(self.last_name, self.first_name, self.middle_name)
         self.email_key = email_key(self.email)
 

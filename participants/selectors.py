@@ -171,3 +171,55 @@ def people_for_merge(pks: list[int]) -> dict[int, Participant]:
     """Return the participants with these ids (related records and counts loaded), by id."""
     people = participant_directory().filter(pk__in=pks)
     return {p.pk: p for p in people}
+
+
+def retention_cutoff(years: int, today: Any = None) -> Any:
+    """Return the date ``years`` years before today (28 February for a 29 February)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return dt.date(today.year - years, 2, 28)
+
+
+def participants_for_retention(*, years: int, today: Any = None) -> QuerySet[Participant]:
+    """Return the people not erased whose last activity is older than ``years`` years.
+
+    The last activity is the end date of the latest session they were enrolled in (any status),
+    or the day the record was created when they have no enrolment; annotated as
+    ``last_activity`` (a date) and ordered oldest first. One query.
+    """
+    import datetime as dt
+
+    from django.db.models import DateField, Max
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    from trainings.models import Enrolment
+
+    cutoff = retention_cutoff(years, today)
+    latest = (
+        Enrolment.objects.filter(participant=OuterRef("pk"))
+        .order_by()
+        .values("participant")
+        .annotate(end=Max("session__end_date"))
+        .values("end")
+    )
+    # The record's creation as a local date: the day the office saw it, as the page shows it.
+    created_before = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+    return (
+        Participant.objects.filter(erased_at__isnull=True)
+        .select_related("agency", "region")
+        .annotate(last_session=Subquery(latest, output_field=DateField()))
+        .filter(
+            Q(last_session__lt=cutoff) | Q(last_session__isnull=True, created_at__lt=created_before)
+        )
+        .annotate(
+            last_activity=Coalesce("last_session", TruncDate("created_at")),
+        )
+        .order_by("last_activity", "pk")
+    )

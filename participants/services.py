@@ -55,6 +55,13 @@ _RELATED_FIELDS = ("gender", "agency", "region")
 _NOT_OWN_FIELDS = frozenset({*_RELATED_FIELDS, "name_key", "email_key", "created_at", "updated_at"})
 
 
+def current_consent_version() -> str:
+    """Return the version of the consent text people agree to now (trainings.registration)."""
+    from trainings.registration import CONSENT_VERSION
+
+    return CONSENT_VERSION
+
+
 def validate_birth_year(year: int | None, *, this_year: int | None = None) -> None:
     """Raise ValidationError unless the year is blank or from 1900 to the current year.
 
@@ -186,7 +193,7 @@ def participant_create(
         "disability": disability,
         "consent": consent,
         "consent_at": consent_at if consent_at is not None or not consent else timezone.now(),
-        "consent_version": consent_version,
+        "consent_version": consent_version or (current_consent_version() if consent else ""),
     }
     _clean_texts(values)
     participant = Participant(**values)
@@ -207,6 +214,9 @@ def participant_update(
     _clean_texts(fields)
     if fields.get("consent") and fields.get("consent_at") is None and not participant.consent_at:
         fields["consent_at"] = timezone.now()
+    if fields.get("consent") and not participant.consent and not fields.get("consent_version"):
+        # Consent given now is consent to the text in use now.
+        fields["consent_version"] = current_consent_version()
     changed = []
     for name, value in fields.items():
         attname = Participant._meta.get_field(name).attname
@@ -249,6 +259,7 @@ def _merge_snapshot(person: Participant) -> dict[str, Any]:
         "disability": person.disability,
         "consent": person.consent,
         "consent_at": person.consent_at.isoformat() if person.consent_at else None,
+        "consent_version": person.consent_version,
         "created_at": person.created_at.isoformat() if person.created_at else None,
     }
 
@@ -354,6 +365,13 @@ def participant_merge(
             _("One of the two participants no longer exists: reload the page and choose again.")
         )
     kept, merged = locked[keep.pk], locked[merge.pk]
+    if kept.erased_at is not None or merged.erased_at is not None:
+        raise ParticipantMergeError(
+            _(
+                "An erased record cannot be merged: its data is gone, so nothing shows it is "
+                "the same person."
+            )
+        )
     snapshot = _merge_snapshot(merged)
 
     enrolments = list(
@@ -387,7 +405,8 @@ def participant_merge(
         filled.append("gender")
     if not kept.consent and merged.consent:
         kept.consent, kept.consent_at = True, merged.consent_at
-        filled.extend(["consent", "consent_at"])
+        kept.consent_version = merged.consent_version
+        filled.extend(["consent", "consent_at", "consent_version"])
     if kept.email_key and merged.email_key and kept.email_key != merged.email_key:
         snapshot["email_not_kept"] = merged.email
     snapshot["filled"] = filled

@@ -1,7 +1,7 @@
 """The participant directory, a person's history and merging duplicates."""
 
-from participants import views
+from participants import privacy_views, views
 
 app_name = "participants"
 
-urlpatterns = views.urlpatterns
+urlpatterns = views.urlpatterns + privacy_views.urlpatterns

@@ -1,7 +1,8 @@
 """Downloads of the statistics: the M&E workbook (.xlsx) and the Data sheet as CSV.
 
 Both read the statistics page's filters from the query string (StatisticsFilterForm) and
-``pseudonymize=1`` (the page's checkbox); invalid filters answer 400 with what is wrong.
+``pseudonymize=1`` (the page's checkbox); invalid filters answer 400 with what is wrong. Users
+whose role may not see names (``may_see_names``: M&E officers) always get pseudonymized files.
 """
 
 import tempfile
@@ -15,7 +16,7 @@ from django.views import View
 from reports.forms import StatisticsFilterForm
 from reports.stats import Filters
 from reports.workbook import csv_lines, write_workbook
-from trainings.permissions import READERS, RoleRequiredMixin
+from trainings.permissions import READERS, RoleRequiredMixin, may_see_names
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TRUE = frozenset({"1", "on", "true", "yes"})
@@ -40,6 +41,8 @@ class _Download(RoleRequiredMixin, View):
                 content_type="text/plain; charset=utf-8",
             )
         pseudonymize = request.GET.get("pseudonymize", "").strip().lower() in TRUE
+        # Names only for the roles allowed them, whatever the query string asks.
+        pseudonymize = pseudonymize or not may_see_names(request.user)
         return self.download(form.filters(), pseudonymize)
 
     def download(self, filters: Filters, pseudonymize: bool) -> HttpResponse:

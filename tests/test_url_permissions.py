@@ -124,6 +124,8 @@ ACCESS: dict[str, Rule] = {
     "participants:participant_detail": rule(READERS, PLANNERS),
     "participants:duplicate_list": rule(PLANNERS),
     "participants:participant_merge": rule(PLANNERS),
+    "participants:participant_erase": rule(PLANNERS),
+    "participants:participant_retention": rule(PLANNERS, frozenset()),
     # statistics and their downloads: read by organisers, M&E officers and administrators
     "reports:statistics": rule(READERS, frozenset()),
     "reports:workbook": rule(READERS, frozenset()),

@@ -110,3 +110,13 @@ class SessionAccessMixin(RoleRequiredMixin):
         kwargs.setdefault("session", self.session)
         kwargs.setdefault("can_change", self.can_change)
         return super().get_context_data(**kwargs)
+
+
+# The roles whose downloads carry participants' names and emails; M&E officers get the
+# pseudonymized files (trainers reach only their own sessions' rosters, never the workbook).
+NAMES_ALLOWED = PLANNERS
+
+
+def may_see_names(user) -> bool:
+    """Say whether the user's downloads may carry participants' names and emails."""
+    return bool(roles_of(user) & set(NAMES_ALLOWED))

@@ -148,6 +148,9 @@ BILIM_REGISTER_LIMIT = int(os.environ.get("BILIM_REGISTER_LIMIT", "10"))
 BILIM_REGISTER_WINDOW = int(os.environ.get("BILIM_REGISTER_WINDOW", "3600"))
 # A form sent back sooner than this many seconds after it was handed out is taken for a robot.
 BILIM_REGISTER_MIN_SECONDS = int(os.environ.get("BILIM_REGISTER_MIN_SECONDS", "3"))
+# Participants with no activity (session ended, or record created) for this many years are listed
+# for review (manage.py retention_review, the retention page): erase them or keep them.
+BILIM_RETENTION_YEARS = int(os.environ.get("BILIM_RETENTION_YEARS", "5"))
 # Where people write to see, correct or erase their data (shown in the consent text); optional.
 BILIM_PRIVACY_CONTACT = os.environ.get("BILIM_PRIVACY_CONTACT", "")
 
