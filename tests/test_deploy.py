@@ -203,3 +203,46 @@ class TestClientAddressBehindAProxy:
         assert seen["address"] == "2001:db8::5"
         wrapped({"REMOTE_ADDR": "127.0.0.1"}, None)
         assert seen["address"] == "127.0.0.1"
+
+
+def test_production_answers_with_the_security_headers_and_cookie_flags(tmp_path):
+    """A page under the production settings, as the browser behind the HTTPS proxy gets it."""
+    env = environment(**PRODUCTION, DJANGO_STATIC_ROOT=str(tmp_path))
+    collected = manage("collectstatic", "--noinput", "-v", "0", env=env)
+    assert collected.returncode == 0, collected.stderr
+    code = (
+        "from django.test import Client;"
+        "r = Client().get('/accounts/login/', secure=True, HTTP_HOST='bilim.example.org');"
+        "print(r.status_code);"
+        "[print(f'{h}: {r[h]}') for h in ('Strict-Transport-Security', 'X-Frame-Options',"
+        " 'X-Content-Type-Options', 'Referrer-Policy', 'Cross-Origin-Opener-Policy',"
+        " 'Content-Security-Policy')];"
+        "c = r.cookies['csrftoken'];"
+        "print('csrf', bool(c['secure']), bool(c['httponly']), c['samesite'])"
+    )
+    result = manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "200"
+    headers = dict(line.split(": ", 1) for line in lines[1:-1])
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert lines[-1] == "csrf True True Lax"
+
+
+def test_production_redirects_plain_http_to_https():
+    code = (
+        "from django.test import Client;"
+        "r = Client().get('/accounts/login/', HTTP_HOST='bilim.example.org');"
+        "print(r.status_code, r['Location'])"
+    )
+    result = manage("shell", "-v", "0", "-c", code, env=environment(**PRODUCTION))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["301", "https://bilim.example.org/accounts/login/"]
