@@ -135,9 +135,13 @@ class DuplicateListView(RoleRequiredMixin, View):
 
 def _id(value: str | None) -> int:
     try:
-        return int(value or "")
+        number = int(value or "")
     except ValueError:
-        raise Http404(_("Choose two participants to compare.")) from None
+        number = 0
+    # Ids start at 1; one beyond a database integer would crash the lookup rather than miss.
+    if not 0 < number < 2**63:
+        raise Http404(_("Choose two participants to compare."))
+    return number
 
 
 class ParticipantMergeView(RoleRequiredMixin, View):

@@ -42,8 +42,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL character in a URL, query or form answers 400 (PostgreSQL refuses it in text).
+    "config.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in people's pages are "Cache-Control: private, no-store" (config/middleware.py).
+    "config.middleware.PrivatePagesMiddleware",
     # Two-factor: marks request.user as verified when the session passed a TOTP check.
     "django_otp.middleware.OTPMiddleware",
     # Every page needs sign-in unless its view says otherwise (login_not_required): the

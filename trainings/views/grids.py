@@ -181,11 +181,16 @@ class ScoreGridView(SessionAccessMixin, TemplateView):
 # --- cells ---------------------------------------------------------------------------------------
 
 
+# The largest id a database integer holds; a larger one in a lookup crashes SQLite's driver.
+MAX_ID = 2**63 - 1
+
+
 def _int(value) -> int | None:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -MAX_ID <= number <= MAX_ID else None
 
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}

@@ -592,7 +592,13 @@ class EnrolmentAddView(SessionAccessMixin, TemplateView):
         return self.enrol_new(request)
 
     def enrol_known(self, request):
-        participant = Participant.objects.filter(pk=request.POST.get("participant")).first()
+        pk = request.POST.get("participant", "")
+        # A tampered id (text, out of range) or an erased record is nobody to register.
+        participant = (
+            Participant.objects.filter(pk=int(pk), erased_at__isnull=True).first()
+            if pk.isdecimal() and 0 < int(pk) < 2**63
+            else None
+        )
         if participant is None:
             messages.error(request, _("That person is not recorded any more: search again."))
             return redirect("trainings:enrolment_add", self.session.code)
