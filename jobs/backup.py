@@ -43,7 +43,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.management import call_command
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.core.serializers.base import DeserializationError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Model
 from django.utils import timezone
@@ -382,7 +383,14 @@ def backup_restore(*, path: Path) -> BackupReport:
             _emptiness_check(models, media_root, media)
             for label in SEEDED:
                 apps.get_model(label)._base_manager.all().delete()
-            call_command("loaddata", str(staging / DATA), verbosity=0)
+            try:
+                call_command("loaddata", str(staging / DATA), verbosity=0)
+            except (DatabaseError, DeserializationError, LookupError) as exc:
+                raise BackupError(
+                    f"the backup's data could not be loaded ({exc}); nothing was restored. "
+                    "Restore it with the Bilim version that wrote it "
+                    f"({manifest.get('bilim_version')}), then upgrade"
+                ) from exc
             rows = _row_counts(models)
             wanted = manifest["rows"]
             differ = sorted(

@@ -1,6 +1,7 @@
 """manage.py backup and restore: the round trip, and every archive or target that is refused."""
 
 import datetime as dt
+import hashlib
 import io
 import json
 import tarfile
@@ -292,6 +293,47 @@ def test_backup_from_newer_migrations_is_refused(archive, media, tmp_path):
     before = seeded_state(media)
 
     with pytest.raises(CommandError, match=r"participants\.0999_from_the_future"):
+        call_command("restore", str(bad))
+
+    assert seeded_state(media) == before
+
+
+def test_data_this_schema_cannot_hold_is_refused_with_nothing_written(archive, media, tmp_path):
+    # As from an older Bilim whose participants had a field that has since been removed.
+    edited = {}
+
+    def ghost_field(name, body):
+        if name == "data.jsonl":
+            lines = body.decode().splitlines()
+            last = max(i for i, line in enumerate(lines) if '"participants.participant"' in line)
+            row = json.loads(lines[last])
+            row["fields"]["nickname"] = "Айка"
+            lines[last] = json.dumps(row, ensure_ascii=False)
+            edited["data"] = ("\n".join(lines) + "\n").encode()
+            return edited["data"]
+        if name == "manifest.json":
+            return None  # written again below, with the edited member's checksum
+        return body
+
+    bad = archive_rewritten(archive, tmp_path / "older.tar.gz", ghost_field)
+    with tarfile.open(archive) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    manifest["members"]["data.jsonl"] = {
+        "sha256": hashlib.sha256(edited["data"]).hexdigest(),
+        "size": len(edited["data"]),
+    }
+    with tarfile.open(bad) as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar]
+    with tarfile.open(bad, "w:gz") as tar:
+        body = json.dumps(manifest).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+        for member, content in members:
+            tar.addfile(member, io.BytesIO(content))
+    before = seeded_state(media)
+
+    with pytest.raises(CommandError, match=r"could not be loaded.*nickname"):
         call_command("restore", str(bad))
 
     assert seeded_state(media) == before
