@@ -136,3 +136,14 @@ def test_a_job_asking_for_names_gets_none_when_its_creator_may_not_see_them(clie
             workbook_cells(content)[1] if kind == Job.Kind.WORKBOOK else [content.decode("utf-8")]
         )
         assert not has_names(texts)
+
+
+@pytest.mark.parametrize(
+    ("role", "checkbox"),
+    [(roles.ORGANISER, True), (roles.ADMINISTRATOR, True), (roles.ME_OFFICER, False)],
+)
+def test_statistics_page_offers_the_choice_only_to_roles_that_get_names(client, role, checkbox):
+    signed_in(client, role)
+    page = client.get(reverse("reports:statistics")).content.decode()
+    assert ('name="pseudonymize"' in page) is checkbox
+    assert ("Your downloads leave out names" in page) is not checkbox
