@@ -163,3 +163,21 @@ def test_page_query_count_is_flat(client, django_assert_max_num_queries, count):
     with django_assert_max_num_queries(8):
         response = client.get(reverse("participants:participant_retention"))
     assert len(response.context["people"]) == count
+
+
+def test_page_with_rows_and_erase_page_pass_the_accessibility_audit(client, world):
+    from tests.test_accessibility import PageAudit
+
+    signed_in(client, roles.ORGANISER)
+    person = world["ended_day_before"]
+    for url, data in (
+        (reverse("participants:participant_retention"), None),
+        (reverse("participants:participant_erase", args=[person.pk]), None),
+        (reverse("participants:participant_erase", args=[person.pk]), {"reason": ""}),
+        (reverse("participants:participant_erase", args=[world["erased_old"].pk]), None),
+    ):
+        response = client.post(url, data) if data is not None else client.get(url)
+        assert response.status_code == 200
+        audit = PageAudit()
+        audit.feed(response.content.decode())
+        assert audit.problems() == [], url
