@@ -664,8 +664,8 @@ def test_unreadable_upload_is_refused_with_the_readers_message(admin_client, tmp
     assert response.status_code == 200
     errors = response.context["form"].errors["import_file"]
     assert errors == [
-        "the CSV file is not in UTF-8: save it again as 'CSV UTF-8' and import that; "
-        "nothing was imported"
+        "row 2: the CSV file is not in UTF-8 (it looks like Windows-1251 Cyrillic): save it "
+        "again as 'CSV UTF-8' and import that; nothing was imported"
     ]
 
 

@@ -12,10 +12,12 @@ about four queries a row; the plan/apply split keeps the number of queries indep
 number of rows.
 """
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +39,17 @@ from participants.normalize import clean_text, fold
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read: wrong type, corrupt, too large, wrong encoding."""
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """An .xlsx cell that holds a formula, with its cached result: the import refuses it."""
+
+    formula: str
+    value: Any
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else str(self.value or "")
 
 
 @dataclass(frozen=True, order=True)
@@ -95,22 +108,29 @@ def load_dataset(source: str | Path | BinaryIO, filename: str | None = None) -> 
     Blank rows are kept (as rows of blanks) so that row numbers stay those a person sees;
     trailing blank rows are dropped. Raises ImportFileError with a message a person can act on.
     """
+    limit = settings.BILIM_IMPORT_MAX_BYTES
+    # Never more than the limit (and one byte to know it is passed) is read into memory.
     if isinstance(source, str | Path):
         path = Path(source)
         filename = filename or path.name
         try:
-            data = path.read_bytes()
+            with path.open("rb") as stream:
+                data = stream.read(limit + 1)
         except OSError as exc:
             raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     else:
-        data = source.read()
+        data = source.read(limit + 1)
         filename = filename or getattr(source, "name", "") or ""
-    if len(data) > settings.BILIM_IMPORT_MAX_BYTES:
+    if len(data) > limit:
+        from django.template.defaultfilters import filesizeformat
+
         raise ImportFileError(
-            f"the file is {len(data) / 1_048_576:.1f} MB; the limit is "
-            f"{settings.BILIM_IMPORT_MAX_BYTES / 1_048_576:.0f} MB: split it into smaller files"
+            f"the file is larger than {filesizeformat(limit)}, the limit: split it into smaller "
+            "files"
         )
     suffix = Path(filename).suffix.lower()
+    if not data:
+        raise ImportFileError("the file is empty (0 bytes): the first row must name the columns")
     if suffix == ".xlsx":
         rows = _read_xlsx(data)
     elif suffix == ".csv":
@@ -128,32 +148,89 @@ def _read_xlsx(data: bytes) -> Iterator[Sequence[Any]]:
     from openpyxl import load_workbook
 
     if not data.startswith(b"PK"):
-        raise ImportFileError("the file is not a real .xlsx workbook (was it renamed?)")
+        kind = _sniff(data)
+        advice = _ADVICE.get(kind, "was it renamed?")
+        raise ImportFileError(
+            f"the file is not a real .xlsx workbook: it is {kind}; {advice}"
+            if kind
+            else f"the file is not a real .xlsx workbook ({advice})"
+        )
     try:
         # Read-only: openpyxl reads the workbook's parts (shared strings, date styles, the
         # sheet's declared size) and leaves the sheet itself to be streamed.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        sheet = workbook.worksheets[0]
+    except Exception as exc:  # a damaged file fails in many ways; none may become a 500
         raise ImportFileError(f"the .xlsx file cannot be opened: it looks damaged ({exc})") from exc
-    sheet = workbook.worksheets[0]
+    merged: list[str] = []
     try:
-        yield from sheet_values(sheet)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        yield from sheet_values(sheet, formulas=True, merged=merged)
+    except ImportFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, zlib.error) as exc:
         raise ImportFileError(f"the .xlsx file cannot be read: it looks damaged ({exc})") from exc
     finally:
         workbook.close()
+    if merged:
+        where = "the header row has" if any(_first_row(r) == 1 for r in merged) else "the sheet has"
+        raise ImportFileError(
+            f"{where} merged cells ({', '.join(merged[:5])}): unmerge them, give each column "
+            "its own name in row 1 and fill in every cell, then import again"
+        )
+
+
+def _first_row(reference: str) -> int | None:
+    digits = reference.split(":")[0].lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    return int(digits) if digits.isdigit() else None
+
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls)"),
+    (b"PK\x03\x04", "an .xlsx workbook or another zip archive"),
+    (b"{\\rtf", "an RTF document"),
+)
+_ADVICE = {
+    "an Excel 97-2003 workbook (.xls)": "open it and save it as an .xlsx workbook",
+    "an .xlsx workbook or another zip archive": "give an .xlsx workbook the .xlsx name",
+    "a text file (a CSV file?)": "give a CSV file the .csv name",
+}
+
+
+def _sniff(data: bytes) -> str | None:
+    """Say what kind of file the first bytes show, or None if they show nothing known."""
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    head = data[:4096]
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not just a character cut by the 4096 bytes
+                return None
+        return "a text file (a CSV file?)"
+    return None
 
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
-_ROW, _C, _V, _IS, _T, _R, _RPH = (
-    f"{_MAIN_NS}{tag}" for tag in ("row", "c", "v", "is", "t", "r", "rPh")
+_ROW, _C, _V, _IS, _T, _R, _RPH, _F, _MERGE = (
+    f"{_MAIN_NS}{tag}" for tag in ("row", "c", "v", "is", "t", "r", "rPh", "f", "mergeCell")
 )
 _DIGITS = "0123456789"
 _CHUNK = 1 << 16
 
 
-def sheet_values(sheet: Any) -> Iterator[Sequence[Any]]:
+def sheet_values(
+    sheet: Any, *, formulas: bool = False, merged: list[str] | None = None
+) -> Iterator[Sequence[Any]]:
     """Yield a read-only openpyxl sheet's rows of values, as ``iter_rows(values_only=True)`` does.
+
+    With ``formulas``, a cell holding a formula is a FormulaCell instead of its cached result;
+    ``merged`` collects the ranges of merged cells read (the sheet lists them after its rows).
 
     The same values, row for row: missing rows as rows of blanks, rows cut or padded to the
     sheet's declared size, numbers as int or float, dates and times by the cell's number
@@ -183,14 +260,14 @@ def sheet_values(sheet: Any) -> Iterator[Sequence[Any]]:
     text: list[str] = []
     row_number = column = 0
     kind = "n"
-    reference = style = value_text = None
+    reference = style = value_text = formula = None
     inline: list[str] | None = None
     runs: list[str] = []
-    collecting = in_inline = in_run = in_phonetic = False
+    collecting = in_inline = in_run = in_phonetic = in_formula = False
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row_number, column, kind, reference, style, value_text, inline, runs
-        nonlocal collecting, in_inline, in_run, in_phonetic
+        nonlocal collecting, in_inline, in_run, in_phonetic, formula, in_formula
         if name == _C:
             kind = attrs.get("t", "n")
             reference = attrs.get("r")
@@ -206,7 +283,15 @@ def sheet_values(sheet: Any) -> Iterator[Sequence[Any]]:
             else:
                 column += 1
             style = attrs.get("s")
-            value_text = inline = None
+            value_text = inline = formula = None
+        elif name == _F:
+            if formulas:
+                text.clear()
+                formula = ""
+                collecting = in_formula = True
+        elif name == _MERGE:
+            if merged is not None:
+                merged.append(attrs.get("ref", "?"))
         elif name == _V:
             text.clear()
             collecting = True
@@ -236,7 +321,7 @@ def sheet_values(sheet: Any) -> Iterator[Sequence[Any]]:
             cells.clear()
 
     def end(name: str) -> None:
-        nonlocal value_text, collecting, in_inline, in_run, in_phonetic
+        nonlocal value_text, collecting, in_inline, in_run, in_phonetic, formula, in_formula
         if name == _C:
             if kind == "inlineStr":
                 # As openpyxl's Text.content: the plain text, then the rich text runs.
@@ -269,17 +354,23 @@ def sheet_values(sheet: Any) -> Iterator[Sequence[Any]]:
                         value = bool(int(value))
                     elif kind == "d":
                         value = from_ISO8601(value)
+            if formula is not None:
+                value = FormulaCell(formula, value)
             cells.append((column, value))
         elif name == _V:
             if collecting:
                 value_text = "".join(text)
                 collecting = False
+        elif name == _F:
+            if in_formula:
+                formula = "".join(text)
+                collecting = in_formula = False
         elif name == _T:
             if collecting:
                 (runs if in_run else inline).append("".join(text))
                 collecting = False
         elif name == _ROW:
-            done.append((row_number, cells.copy()))
+            done.append((row_number, cells.copy() if cells else []))
         elif name == _IS:
             in_inline = False
         elif name == _R:
@@ -323,7 +414,13 @@ def sheet_values(sheet: Any) -> Iterator[Sequence[Any]]:
                     yield empty_row
                 if counter <= number:
                     counter += 1
-                    yield _row_tuple(row_cells, max_col)
+                    # The one blank tuple for an empty <row>, as for a missing one: the reader
+                    # of a million formatted, empty rows knows them by identity, cheaply.
+                    yield (
+                        empty_row
+                        if not row_cells and max_col is not None
+                        else _row_tuple(row_cells, max_col)
+                    )
             done.clear()
     if max_row is not None and max_row < number:
         for _ in range(counter, max_row + 1):
@@ -342,16 +439,64 @@ def _row_tuple(cells: list[tuple[int, Any]], max_col: int | None) -> tuple[Any, 
     return tuple(values)
 
 
-def _read_csv(data: bytes) -> Iterator[list[str]]:
+def _decode_csv(data: bytes) -> str:
+    """Return a CSV file's text: UTF-8 with or without BOM, or UTF-16 with its BOM.
+
+    Anything else is refused with the row of the first byte that is not UTF-8 and a guess at
+    the encoding: read as UTF-8, Windows-1251 Cyrillic would be mangled, never imported.
+    """
+    kind = next((k for signature, k in _SIGNATURES if data.startswith(signature)), None)
+    if kind is not None:
+        advice = (
+            "give it the .xlsx name"
+            if kind.startswith("an .xlsx")
+            else _ADVICE.get(kind, "was it renamed?")
+        )
+        raise ImportFileError(f"the file is {kind}, not a CSV file: {advice}")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                "the CSV file starts as UTF-16 but is damaged: save it again as 'CSV UTF-8'"
+            ) from exc
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        if data[:4096].count(b"\x00") > len(data[:4096]) // 4:
+            guess = " (it looks like UTF-16 without a byte-order mark)"
+        elif re.search(r"[А-Яа-яЁё]{2}", data.decode("cp1251", errors="replace")):
+            guess = " (it looks like Windows-1251 Cyrillic)"
+        else:
+            guess = ""
         raise ImportFileError(
-            "the CSV file is not in UTF-8: save it again as 'CSV UTF-8' and import that"
+            f"row {row}: the CSV file is not in UTF-8{guess}: save it again as 'CSV UTF-8' and "
+            "import that"
         ) from exc
+
+
+def _read_csv(data: bytes) -> Iterator[list[str]]:
+    text = _decode_csv(data)
+    if "\x00" in text:
+        # A text file never holds NUL; PostgreSQL refuses to store it.
+        row = text[: text.index("\x00")].count("\n") + 1
+        if text.count("\x00") > len(text) // 4:
+            raise ImportFileError(
+                "the CSV file is not in UTF-8 (it looks like UTF-16 without a byte-order mark): "
+                "save it again as 'CSV UTF-8' and import that"
+            )
+        raise ImportFileError(
+            f"row {row}: the file holds a NUL character, which no CSV file has: is it really a "
+            "CSV file?"
+        )
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFileError(f"row {reader.line_num}: the CSV file cannot be read: {exc}") from exc
 
 
 def _is_blank(value: Any) -> bool:
@@ -368,26 +513,41 @@ def _to_dataset(rows: Iterable[Iterable[Any]]) -> tablib.Dataset:
         header.pop()
     if not header:
         raise ImportFileError("the first row is blank: it must name the columns")
+    for index, h in enumerate(header):
+        if isinstance(h, FormulaCell):
+            raise ImportFileError(
+                f"row 1: column {index + 1}: the column's name is a formula ({h}): type the "
+                "name itself"
+            )
     width = len(header)
     headers = [h if not _is_blank(h) else f"(column {i + 1})" for i, h in enumerate(header)]
-    body: list[list[Any]] = []
-    pending_blank: list[list[Any]] = []
+    body: list[Sequence[Any]] = []
+    blank_row: tuple[Any, ...] = (None,) * width
+    # Blank rows are counted, and kept only when a filled row follows, so that a sheet with a
+    # million formatted but empty rows is read as what it holds, in little memory.
+    pending_blank = 0
+    known_blank: Any = None
     max_rows = settings.BILIM_IMPORT_MAX_ROWS
     for raw in iterator:
+        if raw is known_blank:
+            pending_blank += 1
+            continue
         values = list(raw)[:width]
         values += [None] * (width - len(values))
         if all(_is_blank(v) for v in values):
-            # Keep blank rows only when a filled row follows, so that a sheet with a million
-            # formatted but empty rows is read as what it holds.
-            pending_blank.append(values)
+            pending_blank += 1
+            if isinstance(raw, tuple):
+                known_blank = raw
             continue
-        body.extend(pending_blank)
-        pending_blank.clear()
-        body.append(values)
-        if len(body) > max_rows:
+        if len(body) + pending_blank + 1 > max_rows:
             raise ImportFileError(
                 f"the file has more than {max_rows} rows: split it into smaller files"
             )
+        body.extend([blank_row] * pending_blank)
+        pending_blank = 0
+        body.append(values)
+    if not body:
+        raise ImportFileError("the file has only the header row: there are no rows to import")
     dataset = tablib.Dataset()
     # openpyxl reads a date header as a datetime, whose isoformat() would carry a time.
     dataset.headers = [header_key(h) if isinstance(h, dt.date) else str(h) for h in headers]
@@ -537,6 +697,38 @@ def parse_email(value: Any) -> str:
     return text
 
 
+# --- formulas ----------------------------------------------------------------------------------
+
+_FORMULA_LEAD = frozenset("=+-@")
+# Numbers, phone numbers and the contract's one-character marks (+, -) start with + or - too.
+_NOT_A_FORMULA = re.compile(r"[+\-]?[\d\s().,/\-]*")
+
+
+def formula_problem(value: Any) -> str | None:
+    """Say why a cell is refused as a formula: a real one in an .xlsx, or text that starts as one.
+
+    Spreadsheet programs run text starting with = + - or @ as a formula when a file is opened
+    (CSV injection), so it is refused rather than stored and passed on.
+    """
+    if isinstance(value, FormulaCell):
+        shown = str(value)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        return (
+            f"the cell holds a formula ({shown}): Bilim imports values, not formulas; replace "
+            "it by its value (copy, then paste values only) and import again"
+        )
+    if type(value) is not str:
+        return None
+    text = value.strip()
+    if text[:1] not in _FORMULA_LEAD or _NOT_A_FORMULA.fullmatch(text):
+        return None
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    return (
+        f"'{shown}' starts with '{text[0]}', as a spreadsheet formula does: Bilim does not "
+        f"import formulas; remove the '{text[0]}' or write the value itself"
+    )
+
+
 # --- rows and resources ------------------------------------------------------------------------
 
 
@@ -662,6 +854,8 @@ class BilimResource(resources.ModelResource):
         result.total_rows = len(dataset)
         problems = Problems()
         rows = self.read_rows(dataset, problems)
+        if not rows and not problems:
+            problems.add(1, "file", "there are no filled rows below the header: nothing to import")
         plan = None
         if not problems:
             plan = self.plan(rows, problems, result=result, **kwargs)
@@ -711,7 +905,15 @@ class BilimResource(resources.ModelResource):
         for index, values in enumerate(dataset):
             if all(_is_blank(v) for v in values):
                 continue
-            rows.append(Row(number=index + 2, values={c: values[i] for c, i in positions.items()}))
+            row = Row(number=index + 2, values={c: values[i] for c, i in positions.items()})
+            for column, value in row.values.items():
+                if type(value) is not str or value[:1] in _FORMULA_LEAD or value[:1].isspace():
+                    message = formula_problem(value)
+                    if message:
+                        problems.add(row.number, column, message)
+            rows.append(row)
+        if problems:
+            return []
         return rows
 
     def plan(self, rows: list[Row], problems: Problems, *, result: ImportResult, **kwargs):

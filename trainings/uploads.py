@@ -224,6 +224,10 @@ def pin_session(
             and resource_class.column_pattern.fullmatch(key)
         )
     ]
+    if not [i for i in known if keys[i] != "session"]:
+        # No column the import reads but the session: the rows are not blank, the file is
+        # wrong, and the resource says so on the header.
+        known = list(range(len(keys)))
     position = keys.index("session") if "session" in keys else None
     if position is None:
         headers.append("session")

@@ -9,7 +9,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from trainings.importing import ImportFileError, _to_dataset, load_dataset, sheet_values
+from trainings.importing import (
+    FormulaCell,
+    ImportFileError,
+    _to_dataset,
+    load_dataset,
+    sheet_values,
+)
 
 
 def openpyxl_rows(data: bytes) -> list[tuple]:
@@ -29,7 +35,7 @@ def fast_rows(data: bytes) -> list[tuple]:
         workbook.close()
 
 
-def assert_same(data: bytes) -> list[tuple]:
+def assert_same(data: bytes, *, merged: bool = False) -> list[tuple]:
     expected = openpyxl_rows(data)
     found = fast_rows(data)
     assert found == expected
@@ -37,9 +43,15 @@ def assert_same(data: bytes) -> list[tuple]:
     assert [[type(v) for v in row] for row in found] == [[type(v) for v in row] for row in expected]
     # And the dataset an import works on is the one the old reader gave.
     old = _to_dataset(iter(expected))
+    if merged:  # the import refuses merged cells (they leave cells silently blank)
+        with pytest.raises(ImportFileError, match="merged cells"):
+            load_dataset(io.BytesIO(data), filename="roster.xlsx")
+        return found
     new = load_dataset(io.BytesIO(data), filename="roster.xlsx")
     assert new.headers == old.headers
-    assert list(new) == list(old)
+    # A formula cell is marked (the import refuses it) and holds the cached result.
+    unmarked = [tuple(v.value if isinstance(v, FormulaCell) else v for v in r) for r in new]
+    assert unmarked == list(old)
     return found
 
 
@@ -78,7 +90,7 @@ def test_a_varied_workbook_written_by_openpyxl():
     percent = sheet.cell(row=12, column=4, value=0.5)
     percent.number_format = "0%"
     sheet.cell(row=14, column=1, value=None)  # trailing empty rows
-    rows = assert_same(saved(workbook))
+    rows = assert_same(saved(workbook), merged=True)
     assert rows[1] == (
         "UPR-01",
         "Өмүрбеков",
@@ -194,7 +206,7 @@ def excel_like(dimension: str = '<dimension ref="A1:E9"/>', sheet: str | None = 
 
 
 def test_shared_strings_styles_and_cells_without_references():
-    rows = assert_same(excel_like())
+    rows = assert_same(excel_like(), merged=True)
     assert rows[0] == ("session", "last_name", "birth_year", "Айгүл", "日本")
     assert rows[1] == (
         "=CMD|' /C calc'!A0",  # formula-looking text stays text
