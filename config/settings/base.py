@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -83,6 +84,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render through the project's templates (cached), so templates/django/forms can
+# override one: the select there writes its options without an include each.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # The database is the one DATABASE_URL names; without it, an SQLite file in the project folder.
 DATABASES = {
