@@ -17,6 +17,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import models
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from participants.duplicates import duplicate_suggestions
@@ -44,6 +45,7 @@ from tests.factories import (
 )
 from trainings import roles
 from trainings.models import Enrolment, Session
+from trainings.views.organiser import people_matching
 
 pytestmark = pytest.mark.django_db
 
@@ -367,6 +369,9 @@ def test_erased_people_are_not_found_by_name_search_matching_or_duplicates():
     twin = ParticipantFactory(last_name="Абдырахманова", first_name="Мээрим", birth_year=1990)
     assert any({s.first.pk, s.second.pk} == {person.pk, twin.pk} for s in duplicate_suggestions())
     assert list(participant_directory(search="abdyrakhmanova")) == [person]
+    session = SessionFactory(status=Session.Status.OPEN)
+    # The organiser's register-a-person search, in Latin letters (also finds the Cyrillic twin).
+    assert {p.pk for p in people_matching("Abdyrakhmanova", session=session)} >= {person.pk}
     probe = Probe.of(last_name="Abdyrakhmanova", first_name="Meerim", birth_year=1990)
     assert PersonIndex.load(email_keys=[], name_keys=[probe.name_key]).match(probe).person == person
 
@@ -375,6 +380,8 @@ def test_erased_people_are_not_found_by_name_search_matching_or_duplicates():
 
     assert all(person.pk not in (s.first.pk, s.second.pk) for s in duplicate_suggestions())
     assert list(participant_directory(search="abdyrakhmanova")) == []
+    assert person.pk not in {p.pk for p in people_matching("Abdyrakhmanova", session=session)}
+    assert person.pk not in {p.pk for p in people_matching("Erased", session=session)}
     # Nobody finds the erased record under its label either (its name key is empty).
     assert list(participant_directory(search="erased participant")) == [other]
     assert list(participant_directory(search=f"#{person.pk}")) == []
@@ -411,3 +418,34 @@ def test_the_command_asks_and_changes_nothing_without_a_yes(monkeypatch):
 def test_the_command_refuses_an_unknown_id():
     with pytest.raises(CommandError, match="no participant has the id 999999"):
         call_command("erase_participant", "--id", "999999", "--reason", "x", "--yes")
+
+
+def test_an_erased_person_registering_again_gets_a_new_record():
+    from trainings.registration import registration_submit
+
+    world = build()
+    person = world["erased"][0]
+    erase_all([person])
+    start = timezone.localdate() + dt.timedelta(days=30)
+    session = SessionFactory(
+        start_date=start,
+        end_date=start + dt.timedelta(days=1),
+        status=Session.Status.OPEN,
+        registration_open=True,
+    )
+    registration_submit(
+        session=session,
+        data={
+            **{k: v for k, v in SECRETS[0].items() if k != "position"},
+            "gender": gender("female"),
+            "agency_name": "Police of Chui",
+            "agency_type": None,
+            "region": None,
+            "consent": True,
+        },
+    )
+    again = Participant.objects.get(email=SECRETS[0]["email"])
+    assert again.pk != person.pk
+    person.refresh_from_db()
+    assert (person.last_name, person.email) == (ERASED_LAST_NAME, "")
+    assert Enrolment.objects.get(session=session).participant_id == again.pk
