@@ -1,7 +1,7 @@
 """The start pages: "/" sends each person to the page of their role."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
@@ -9,8 +9,9 @@ from django.views.generic import TemplateView
 
 from reports.stats import Filters, summary
 from trainings import roles
-from trainings.models import Enrolment, Session, TrainingDay
+from trainings.models import Session, TrainingDay
 from trainings.permissions import RoleRequiredMixin, role_of
+from trainings.views.organiser import with_counts
 
 START_PAGES = {
     roles.ORGANISER: "home_organiser",
@@ -24,18 +25,12 @@ LIST_LIMIT = 10
 
 
 def _with_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """Annotate enrolled, waitlisted and day counts; join the course and region."""
-    return sessions.select_related("course", "region").annotate(
-        enrolled=Count(
-            "enrolments", filter=Q(enrolments__status__in=Enrolment.COUNTED), distinct=True
-        ),
-        waitlisted=Count(
-            "enrolments",
-            filter=Q(enrolments__status=Enrolment.Status.WAITLISTED),
-            distinct=True,
-        ),
-        day_count=Count("days", distinct=True),
-    )
+    """Annotate enrolled, waitlisted and day counts; join the course and region.
+
+    The session list's counting (a subquery per count, so that only the sessions shown are
+    counted): grouping every enrolment of every session took most of a second at 100,000.
+    """
+    return with_counts(sessions)
 
 
 class HomeView(LoginRequiredMixin, View):
