@@ -94,6 +94,9 @@ ADMIN_PAGES = [
     "admin:participants_participant_add",
     "admin:certificates_certificate_changelist",
     "admin:otp_totp_totpdevice_changelist",
+    "admin:trainings_session_export",
+    "admin:participants_participant_export",
+    "admin:trainings_session_import",
 ]
 
 

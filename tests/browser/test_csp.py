@@ -164,6 +164,23 @@ def test_the_admin_and_the_two_factor_set_up_break_no_rule(
     assert violations == []
 
 
+def test_the_admins_export_page_breaks_no_rule_and_its_select_all_works(
+    live_server, page, session, sign_in, user_with_role, violations
+):
+    admin = user_with_role(
+        "Administrator", username="admin-export", is_staff=True, is_superuser=True
+    )
+    sign_in(page, admin)
+    visit(page, live_server, reverse("admin:trainings_session_export"))
+    fields = page.locator('.selectable-field-export-row input[type="checkbox"]:visible')
+    assert fields.count() > 1
+    page.get_by_label("Select all").uncheck()
+    assert [fields.nth(i).is_checked() for i in range(fields.count())] == [False] * fields.count()
+    page.get_by_label("Select all").check()
+    assert all(fields.nth(i).is_checked() for i in range(fields.count()))
+    assert violations == []
+
+
 def test_the_listener_does_see_a_violation(live_server, page, violations):
     """The check itself works: an inline style added by a page is reported."""
     visit(page, live_server, reverse("login"))
