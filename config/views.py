@@ -4,9 +4,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views import View
 from django.views.generic import TemplateView
 
+from reports import cache as stats_cache
 from reports.stats import Filters, summary
 from trainings import roles
 from trainings.models import Session, TrainingDay
@@ -89,7 +91,10 @@ class MEHomeView(RoleRequiredMixin, TemplateView):
     template_name = "home/me_officer.html"
 
     def get_context_data(self, **kwargs):
-        figures = summary(Filters())
+        # From the statistics cache while no counted row changes (reports/cache.py).
+        figures = stats_cache.remember(
+            ("me-start-page", get_language()), lambda: summary(Filters())
+        )
         participants = figures["participants"]
         women = figures["by_gender"].get("female", {}).get("participants", 0)
         rate = figures["attendance_rate"]
