@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from certificates.codes import certificate_code_new
@@ -108,8 +109,12 @@ def _certificates_new(
             )
     except IntegrityError as exc:
         raise CertificateError(
-            f"certificates of {session.code} were issued by someone else at the same moment: "
-            "nothing was issued by this run; look at the session's certificates, or issue again"
+            _(
+                "Certificates of %(code)s were issued by someone else at the same moment: "
+                "nothing was issued by this run. Look at the session's certificates, or issue "
+                "again."
+            )
+            % {"code": session.code}
         ) from exc
 
 
