@@ -169,3 +169,15 @@ def test_cache_off_computes_every_time(client, world, settings):
 )
 def test_which_statements_count_as_writes(sql, writes):
     assert stats_cache.is_write(sql) is writes
+
+
+def test_the_me_start_page_shows_a_new_participation_at_once(client, world):
+    session, _ = world
+    newcomer = ParticipantFactory()
+    signed_in(client, roles.ME_OFFICER)
+    assert client.get(reverse("home_me")).context["figures"]["participations"] == 3
+    assert client.get(reverse("home_me")).context["figures"]["participations"] == 3
+    Enrolment.objects.create(
+        session=session, participant=newcomer, status=Enrolment.Status.CONFIRMED
+    )
+    assert client.get(reverse("home_me")).context["figures"]["participations"] == 4
