@@ -75,3 +75,13 @@ def _reference_lists_after_the_run(django_db_setup, django_db_blocker):
     if _flushed:
         with django_db_blocker.unblock():
             reference_lists_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache: the sign-in and verification limits count there,
+    and every test comes from the same address."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
