@@ -171,7 +171,7 @@ def roster_import_work(job: Job) -> None:
         job_progress(job.pk, 0, total)
         # One all-or-nothing transaction: the bar moves from checking to written.
         result, problems = up.run_import(
-            up.RESOURCES["roster"], dataset, dry_run=False, problems=early
+            up.RESOURCES["roster"], dataset, dry_run=False, problems=early, actor=job.created_by
         )
     finally:
         path.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from participants.services import (
     agency_field_errors,
     validate_birth_year,
 )
+from trainings.audit import CREATED, history_record, import_actor
 from trainings.importing import (
     BilimResource,
     CellError,
@@ -672,8 +673,10 @@ class RosterResource(BilimResource):
 
     def apply(self, plan: RosterPlan, *, result: ImportResult, **kwargs: Any) -> None:
         """Write the planned agencies, people and enrolments, a few bulk queries in all."""
+        actor = import_actor(kwargs)
         Agency.objects.bulk_create(plan.new_agencies)
         Participant.objects.bulk_create(plan.new_people)
+        history_record(plan.new_people, actor=actor, kind=CREATED, model=Participant)
         now = timezone.now()
         if plan.changed_people:
             people = list(plan.changed_people.values())
@@ -682,11 +685,14 @@ class RosterResource(BilimResource):
             Participant.objects.bulk_update(
                 people, sorted(plan.changed_fields | {"name_key", "email_key", "updated_at"})
             )
+            history_record(people, actor=actor, model=Participant)
         Enrolment.objects.bulk_create(plan.new_enrolments)
+        history_record(plan.new_enrolments, actor=actor, kind=CREATED, model=Enrolment)
         if plan.reactivated:
             for enrolment in plan.reactivated:
                 enrolment.updated_at = now
             Enrolment.objects.bulk_update(plan.reactivated, ["status", "updated_at"])
+            history_record(plan.reactivated, actor=actor, model=Enrolment)
 
 
 def _snapshot(person: Participant) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from participants.models import (
     Region,
 )
 from participants.normalize import clean_text, fold
+from trainings.audit import history_acting, history_record_ids, history_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +199,7 @@ def participant_create(
     _clean_texts(values)
     participant = Participant(**values)
     _participant_validate(participant)
+    history_stamp(participant, actor)
     participant.save()
     logger.info("participant %s created by %s", participant.pk, actor)
     return participant
@@ -228,6 +230,7 @@ def participant_update(
     if not changed:
         return participant
     _participant_validate(participant)
+    history_stamp(participant, actor)
     participant.save(update_fields=[*changed, "name_key", "email_key", "updated_at"])
     logger.info("participant %s updated (%s) by %s", participant.pk, ", ".join(changed), actor)
     return participant
@@ -265,7 +268,7 @@ def _merge_snapshot(person: Participant) -> dict[str, Any]:
 
 
 def _combine_enrolments(
-    pairs: list[tuple[Any, Any]], keep: Participant, merge: Participant
+    pairs: list[tuple[Any, Any]], keep: Participant, merge: Participant, actor: Any = None
 ) -> list[dict[str, Any]]:
     """Fold each pair (keep's, merge's) of enrolments in one session into one; return a record.
 
@@ -321,7 +324,13 @@ def _combine_enrolments(
             stays.status = goes.status
         moved_marks = [m.pk for d, m in marks[goes.pk].items() if d not in marks[stays.pk]]
         Attendance.objects.filter(pk__in=moved_marks).update(enrolment=stays)
-        Certificate.objects.filter(enrolment=goes).update(enrolment=stays)
+        moved_certificates = list(
+            Certificate.objects.filter(enrolment=goes).values_list("pk", flat=True)
+        )
+        Certificate.objects.filter(pk__in=moved_certificates).update(enrolment=stays)
+        # The audit trail: queryset updates send no signals, so the moves are recorded here.
+        history_record_ids(Attendance, moved_marks, actor=actor)
+        history_record_ids(Certificate, moved_certificates, actor=actor)
         combined.append(
             {
                 "session": session.code,
@@ -334,10 +343,11 @@ def _combine_enrolments(
                 "deleted_status": goes.status,
             }
         )
-        goes.delete()
+        with history_acting(actor):  # its remaining attendance marks go with it
+            history_stamp(goes, actor).delete()
         stays.participant = keep
         stays.full_clean()
-        stays.save()
+        history_stamp(stays, actor).save()
     return combined
 
 
@@ -385,8 +395,9 @@ def participant_merge(
         by_session[enrolment.session_id][enrolment.participant_id] = enrolment
     pairs = [(s[kept.pk], s[merged.pk]) for s in by_session.values() if len(s) == 2]
     only_merged = [s[merged.pk].pk for s in by_session.values() if len(s) == 1 and merged.pk in s]
-    snapshot["combined"] = _combine_enrolments(pairs, kept, merged)
+    snapshot["combined"] = _combine_enrolments(pairs, kept, merged, actor)
     Enrolment.objects.filter(pk__in=only_merged).update(participant=kept)
+    history_record_ids(Enrolment, only_merged, actor=actor)
     snapshot["enrolments_moved"] = sorted(
         only_merged
         + [c["kept_enrolment"] for c in snapshot["combined"] if c["deleted_was"] == "kept"]
@@ -412,10 +423,10 @@ def participant_merge(
     snapshot["filled"] = filled
 
     merged_id = merged.pk
-    merged.delete()  # before saving kept: the email it may pass on is unique
+    history_stamp(merged, actor).delete()  # before saving kept: its email may pass on
     if filled:
         _participant_validate(kept)
-        kept.save()
+        history_stamp(kept, actor).save()
     record = ParticipantMerge(
         kept=kept,
         merged_id=merged_id,

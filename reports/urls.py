@@ -1,7 +1,7 @@
 """The statistics pages and their downloads."""
 
-from reports import downloads, views
+from reports import downloads, views, views_audit
 
 app_name = "reports"
 
-urlpatterns = [*views.urlpatterns, *downloads.urlpatterns]
+urlpatterns = [*views.urlpatterns, *downloads.urlpatterns, *views_audit.urlpatterns]

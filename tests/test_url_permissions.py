@@ -105,6 +105,8 @@ ACCESS: dict[str, Rule] = {
     "trainings:sign_in_sheets": SESSION_READ,
     "trainings:certificates_issue": SESSION_PLANNERS,
     "trainings:certificates_pdf": SESSION_READ,
+    # the audit trail: a session's history is read like its page; nobody posts to it
+    "trainings:session_history": rule(EVERY_ROLE - {OTHER_TRAINER}, frozenset(), session=True),
     # uploads
     "trainings:sessions_upload": rule(PLANNERS),
     "trainings:roster_upload": SESSION_PLANNERS,
@@ -130,6 +132,7 @@ ACCESS: dict[str, Rule] = {
     "reports:statistics": rule(READERS, frozenset()),
     "reports:workbook": rule(READERS, frozenset()),
     "reports:data_csv": rule(READERS, frozenset()),
+    "reports:changes_after_certificates": rule(READERS, frozenset()),
     # background jobs: a job is its creator's (here the organiser's certificates batch) and the
     # administrators'; starting one needs the role of its kind
     "jobs:list": rule(READERS, frozenset()),

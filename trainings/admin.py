@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from certificates.rendering import certificates_pdf, certificates_zip
 from certificates.services import certificates_issue
 from participants.normalize import fold
 from trainings.admin_import import BilimImportExportMixin
+from trainings.audit import history_record_ids
 from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
 from trainings.services import (
     attendance_blocks_message,
@@ -271,7 +273,13 @@ class SessionAdmin(BilimImportExportMixin, ImportExportMixin, admin.ModelAdmin):
     def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str, skip) -> None:
         label = Session.Status(status).label.lower()
         to_change = queryset.exclude(status=status).exclude(status__in=skip)
-        changed = to_change.update(status=status, updated_at=timezone.now())
+        with transaction.atomic():
+            ids = list(to_change.values_list("pk", flat=True))
+            changed = Session.objects.filter(pk__in=ids).update(
+                status=status, updated_at=timezone.now()
+            )
+            # A queryset update sends no signals: the audit trail records the new status here.
+            history_record_ids(Session, ids, actor=request.user)
         skipped = queryset.filter(status__in=skip).count()
         messages.success(request, f"{changed} session(s) marked {label}.")
         if skipped:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from trainings.audit import history_stamp
 from trainings.models import Attendance, Enrolment, TrainingDay
 from trainings.services import attendance_set
 
@@ -129,10 +130,10 @@ def attendance_mark(
     if mark is None:
         mark = Attendance(enrolment=enrolment, day=day, present=bool(present))
         mark.full_clean(validate_unique=False)
-        mark.save()
+        history_stamp(mark, actor).save()
     else:
         mark.present = bool(present)
-        mark.save(update_fields=["present"])
+        history_stamp(mark, actor).save(update_fields=["present"])
     return mark
 
 
@@ -167,7 +168,7 @@ def enrolment_score_save(
         raise ConflictError(current)
     setattr(enrolment, name, value)
     enrolment.full_clean(exclude=["session", "participant"], validate_unique=False)
-    enrolment.save(update_fields=[name, "updated_at"])
+    history_stamp(enrolment, actor).save(update_fields=[name, "updated_at"])
     return enrolment
 
 

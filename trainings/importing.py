@@ -941,7 +941,11 @@ class ImportCommand(BaseCommand):
             dataset = load_dataset(file)
         except ImportFileError as exc:
             raise CommandError(f"{file}: {exc}; nothing was written", returncode=1) from exc
-        result = self.resource_class().import_data(dataset, dry_run=dry_run)
+        # The audit trail names the command (there is no signed-in person).
+        command = type(self).__module__.rsplit(".", 1)[-1]
+        result = self.resource_class().import_data(
+            dataset, dry_run=dry_run, actor=f"manage.py {command}"
+        )
         if result.problems:
             for problem in result.problems:
                 self.stderr.write(str(problem))

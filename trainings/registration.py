@@ -28,6 +28,7 @@ from participants.matching import PersonIndex, Probe
 from participants.models import Agency, AgencyType, Gender, Participant
 from participants.normalize import clean_text, fold
 from participants.services import agency_create, participant_create, participant_update
+from trainings.audit import history_stamp
 from trainings.models import Enrolment, Session
 from trainings.services import enrolment_create, session_has_free_seat
 
@@ -111,7 +112,7 @@ def registration_open(*, session: Session, actor: Any = None) -> Session:
         locked.status = Session.Status.OPEN
         fields.append("status")
     if fields:
-        locked.save(update_fields=[*fields, "updated_at"])
+        history_stamp(locked, actor).save(update_fields=[*fields, "updated_at"])
         logger.info("registration for %s opened by %s", locked.code, actor)
     for name in ("registration_token", "registration_open", "status"):
         setattr(session, name, getattr(locked, name))
@@ -133,7 +134,7 @@ def registration_close(*, session: Session, actor: Any = None) -> Session:
         locked.status = Session.Status.PLANNED
         fields.append("status")
     if fields:
-        locked.save(update_fields=[*fields, "updated_at"])
+        history_stamp(locked, actor).save(update_fields=[*fields, "updated_at"])
         logger.info("registration for %s closed by %s", locked.code, actor)
     for name in ("registration_open", "status"):
         setattr(session, name, getattr(locked, name))
@@ -249,7 +250,9 @@ def registration_submit(*, session: Session, data: dict[str, Any]) -> Submission
         .first()
     )
     seat_free = session_has_free_seat(locked)
-    enrolment, created = enrolment_create(session=locked, participant=person)
+    enrolment, created = enrolment_create(
+        session=locked, participant=person, actor="public registration"
+    )
     if created or before == Enrolment.Status.WITHDRAWN:
         waitlisted = enrolment.status == Enrolment.Status.WAITLISTED
     else:

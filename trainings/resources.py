@@ -19,6 +19,7 @@ from import_export.results import RowResult
 
 from participants.models import Region
 from participants.normalize import email_key, fold, name_key
+from trainings.audit import CREATED, history_record, import_actor
 from trainings.importing import (
     BilimResource,
     CellError,
@@ -383,10 +384,13 @@ class SessionResource(BilimResource):
 
     def apply(self, plan: _SessionPlan, *, result: ImportResult, **kwargs) -> None:
         """Create the courses, then the sessions, update the changed ones, then fix the days."""
+        actor = import_actor(kwargs)
         Course.objects.bulk_create(plan.new_courses)
         Session.objects.bulk_create(plan.new_sessions)
+        history_record(plan.new_sessions, actor=actor, kind=CREATED, model=Session)
         if plan.changed_sessions:
             Session.objects.bulk_update(plan.changed_sessions, [*self.written_fields, "updated_at"])
+            history_record(plan.changed_sessions, actor=actor, model=Session)
         if plan.day_ids_to_remove:
             TrainingDay.objects.filter(pk__in=plan.day_ids_to_remove).delete()
         TrainingDay.objects.bulk_create(
@@ -672,14 +676,18 @@ class ResultsResource(BilimResource):
         return plan
 
     def apply(self, plan: _ResultsPlan, *, result: ImportResult, **kwargs) -> None:
-        """Write the changed scores and the new and changed marks."""
+        """Write the changed scores and the new and changed marks, and their audit trail."""
+        actor = import_actor(kwargs)
         if plan.changed_enrolments:
             Enrolment.objects.bulk_update(
                 plan.changed_enrolments, ["pre_score", "post_score", "updated_at"]
             )
+            history_record(plan.changed_enrolments, actor=actor, model=Enrolment)
         Attendance.objects.bulk_create(plan.new_marks)
+        history_record(plan.new_marks, actor=actor, kind=CREATED, model=Attendance)
         if plan.changed_marks:
             Attendance.objects.bulk_update(plan.changed_marks, ["present"])
+            history_record(plan.changed_marks, actor=actor, model=Attendance)
 
     @staticmethod
     def _match(

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from participants.models import Region
+from trainings.audit import CREATED, history_record, history_stamp
 from trainings.models import Attendance, Course, Enrolment, Session, TrainingDay
 
 # The fields session_update accepts; trainers (many-to-many) are handled after saving.
@@ -201,7 +202,7 @@ def session_create(
     )
     session.full_clean()
     _check_length(session)
-    session.save()
+    history_stamp(session, actor).save()
     trainers = list(trainers)
     if trainers:
         session.trainers.set(trainers)
@@ -275,7 +276,7 @@ def session_update(*, session: Session, actor: Any = None, **changes: Any) -> Se
     if errors:
         raise ValidationError(errors)
 
-    session.save()
+    history_stamp(session, actor).save()
     if remove:
         TrainingDay.objects.filter(pk__in=[days[d] for d in remove]).delete()
     if add:
@@ -321,7 +322,7 @@ def session_copy(*, session: Session, code: str, start_date: dt.date, actor: Any
     )
     copy.full_clean()
     _check_length(copy)
-    copy.save()
+    history_stamp(copy, actor).save()
     trainers = list(session.trainers.all())
     if trainers:
         copy.trainers.set(trainers)
@@ -337,7 +338,7 @@ def session_cancel(*, session: Session, actor: Any = None) -> Session:
         return session
     session.status = Session.Status.CANCELLED
     session.full_clean()
-    session.save(update_fields=["status", "updated_at"])
+    history_stamp(session, actor).save(update_fields=["status", "updated_at"])
     return session
 
 
@@ -374,7 +375,7 @@ def enrolment_scores_set(
     enrolment.pre_score = pre_score
     enrolment.post_score = post_score
     enrolment.full_clean()
-    enrolment.save(update_fields=["pre_score", "post_score", "updated_at"])
+    history_stamp(enrolment, actor).save(update_fields=["pre_score", "post_score", "updated_at"])
     return enrolment
 
 
@@ -422,6 +423,9 @@ def attendance_set(
             counts["unchanged"] += 1
     Attendance.objects.bulk_create(new)
     Attendance.objects.bulk_update(changed, ["present"])
+    # Bulk writes send no signals: the audit trail records them here, one INSERT per batch.
+    history_record(new, actor=actor, kind=CREATED, model=Attendance)
+    history_record(changed, actor=actor, model=Attendance)
     return counts
 
 
@@ -467,13 +471,13 @@ def enrolment_create(
         if enrolment.status != Enrolment.Status.WITHDRAWN:
             return enrolment, False
         enrolment.status = _status_for_new_seat(session)
-        enrolment.save(update_fields=["status", "updated_at"])
+        history_stamp(enrolment, actor).save(update_fields=["status", "updated_at"])
         return enrolment, False
     enrolment = Enrolment(
         session=session, participant=participant, status=_status_for_new_seat(session)
     )
     enrolment.full_clean(exclude=["session", "participant"], validate_unique=False)
-    enrolment.save()
+    history_stamp(enrolment, actor).save()
     return enrolment, True
 
 
@@ -498,6 +502,7 @@ def waitlist_promote(*, session: Session, actor: Any = None) -> list[Enrolment]:
     for enrolment in promoted:
         enrolment.status = Enrolment.Status.REGISTERED
     Enrolment.objects.bulk_update(promoted, ["status", "updated_at"])
+    history_record(promoted, actor=actor, model=Enrolment)
     return promoted
 
 
@@ -528,7 +533,7 @@ def enrolment_status_set(
             % {"code": session.code, "capacity": session.capacity}
         )
     enrolment.status = status
-    enrolment.save(update_fields=["status", "updated_at"])
+    history_stamp(enrolment, actor).save(update_fields=["status", "updated_at"])
     promoted: list[Enrolment] = []
     if before in Enrolment.COUNTED and status not in Enrolment.COUNTED:
         promoted = waitlist_promote(session=session, actor=actor)

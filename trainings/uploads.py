@@ -267,13 +267,15 @@ def run_import(
     *,
     dry_run: bool,
     problems: Iterable[ImportProblem] = (),
+    actor: Any = None,
 ) -> tuple[ImportResult, list[ImportProblem]]:
     """Import all or nothing; with ``problems`` found beforehand, only validate.
 
-    Returns the result and every problem, the earlier ones first within a row.
+    Returns the result and every problem, the earlier ones first within a row. The audit trail
+    names ``actor`` as the author of what is written.
     """
     early = list(problems)
-    result = resource_class().import_data(dataset, dry_run=dry_run or bool(early))
+    result = resource_class().import_data(dataset, dry_run=dry_run or bool(early), actor=actor)
     found = sorted([*early, *result.problems], key=lambda p: p.row)
     return result, found
 

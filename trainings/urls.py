@@ -1,6 +1,6 @@
 """The pages of sessions and courses: organisers, uploads, trainers' grids, public registration."""
 
-from trainings.views import grids, organiser, registration, uploads
+from trainings.views import grids, history, organiser, registration, uploads
 
 app_name = "trainings"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *organiser.urlpatterns,
     *grids.urlpatterns,
     *registration.urlpatterns,
+    *history.urlpatterns,
 ]

@@ -147,7 +147,7 @@ class _UploadView(View):
             if job is not None:
                 return redirect("jobs:detail", job.pk)
         result, problems = up.run_import(
-            up.RESOURCES[self.kind], dataset, dry_run=False, problems=early
+            up.RESOURCES[self.kind], dataset, dry_run=False, problems=early, actor=request.user
         )
         up.upload_discard(request, stored)
         if problems:

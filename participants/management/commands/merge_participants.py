@@ -24,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError(f"no participant has the id {', '.join(missing)}; nothing changed")
         keep, merge = found[ids[0]], found[ids[1]]
         try:
-            record = participant_merge(keep=keep, merge=merge)
+            record = participant_merge(keep=keep, merge=merge, actor="manage.py merge_participants")
         except ParticipantMergeError as exc:
             raise CommandError(f"{exc} Nothing changed.") from exc
         moved = len(record.merged_snapshot["enrolments_moved"])
