@@ -178,6 +178,27 @@ def test_round_trip_gives_back_every_row_every_file_and_the_same_figures(
         call_command("restore", str(out))
 
 
+def test_backup_without_out_writes_a_dated_archive_under_backups(
+    reference_lists, media, settings, tmp_path
+):
+    settings.BASE_DIR = tmp_path
+    ParticipantFactory(last_name="Асанова")
+    written = io.StringIO()
+
+    call_command("backup", stdout=written)
+
+    [made] = (tmp_path / "backups").glob("bilim-*.tar.gz")
+    assert len(made.name) == len("bilim-20250320-023000.tar.gz")
+    assert f"backup written: {made} ({made.stat().st_size:,} bytes)" in written.getvalue()
+    assert "participants.participant: 1" in written.getvalue()
+    with tarfile.open(made) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    assert manifest["format"] == "bilim-backup"
+    assert manifest["database_vendor"] == connection.vendor
+    assert manifest["rows"]["participants.participant"] == 1
+    assert "0001_initial" in manifest["migrations"]["participants"]
+
+
 def archive_rewritten(source: Path, target: Path, change) -> Path:
     """Copy an archive member by member; ``change(name, body)`` returns the new body or None."""
     with tarfile.open(source) as old, tarfile.open(target, "w:gz") as new:
