@@ -65,6 +65,18 @@ class TrainerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
 
+    def _check_values(self, value: Any) -> Any:
+        # An id beyond the database's integers is nobody (SQLite cannot even bind it: a 500).
+        for pk in value:
+            text = str(pk).strip().removeprefix("-")
+            if text.isdecimal() and int(text) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:20]},
+                )
+        return super()._check_values(value)
+
 
 class SessionForm(ServiceModelForm):
     trainers = TrainerChoiceField(
