@@ -7,6 +7,7 @@ items without slowing itself down; the page polls the row.
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,8 +38,28 @@ def threshold(name: str) -> int:
 
 
 def job_create(*, kind: str, user: Any, params: dict | None = None, total: int = 0) -> Job:
-    """Record a queued job for the user."""
+    """Record a queued job for the user; delete result files past their keeping time first."""
+    job_results_prune()
     return Job.objects.create(kind=kind, created_by=user, params=params or {}, total=total)
+
+
+def job_results_prune(*, days: int | None = None, now: Any = None) -> int:
+    """Delete the result files of jobs finished more than ``days`` ago; return how many.
+
+    Results are exports and certificates with people's names: they are kept for
+    BILIM_JOB_RESULT_DAYS (so a person erased later does not stay in old files for ever). The
+    job itself stays in the list, marked as having had its result deleted.
+    """
+    days = settings.BILIM_JOB_RESULT_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = list(
+        Job.objects.filter(finished_at__lt=cutoff).exclude(result="").only("result", "params")
+    )
+    for job in old:
+        job.result.delete(save=False)
+        job.params = {**job.params, "result_deleted": True}
+        job.save(update_fields=["result", "params"])
+    return len(old)
 
 
 def job_enqueue(job: Job, task: Any) -> None:

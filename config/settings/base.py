@@ -160,6 +160,9 @@ BILIM_REGISTER_MIN_SECONDS = int(os.environ.get("BILIM_REGISTER_MIN_SECONDS", "3
 # Participants with no activity (session ended, or record created) for this many years are listed
 # for review (manage.py retention_review, the retention page): erase them or keep them.
 BILIM_RETENTION_YEARS = int(os.environ.get("BILIM_RETENTION_YEARS", "5"))
+# Background jobs' result files (exports and certificates, with names) are deleted this many
+# days after the job finished: when a new job starts, or by manage.py prune_jobs.
+BILIM_JOB_RESULT_DAYS = int(os.environ.get("BILIM_JOB_RESULT_DAYS", "7"))
 # Where people write to see, correct or erase their data (shown in the consent text); optional.
 BILIM_PRIVACY_CONTACT = os.environ.get("BILIM_PRIVACY_CONTACT", "")
 
