@@ -200,3 +200,29 @@ def test_a_command_without_a_person_leaves_the_audit_user_blank():
 
     [row] = Certificate.history.all()
     assert row.history_user is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_revokes_at_once_revoke_once_and_record_one_change(reference_lists):
+    needs_postgresql()
+    _, [enrolment] = session_with(1)
+    certificate = certificate_issue(enrolment=enrolment, issued_on=ISSUED_ON)
+    first, second = UserFactory(username="first"), UserFactory(username="second")
+
+    results, errors = run_at_once(
+        [
+            lambda actor=actor: certificate_revoke(
+                certificate=certificate, reason=f"by {actor.username}", actor=actor
+            )
+            for actor in (first, second)
+        ]
+    )
+
+    assert len(results) == 1
+    [refused] = errors
+    assert isinstance(refused, CertificateError)
+    assert "already revoked" in str(refused)
+    [change] = Certificate.history.filter(history_type="~")
+    assert change.revoked_reason == f"by {change.history_user.username}"
+    certificate.refresh_from_db()
+    assert certificate.revoked_reason == change.revoked_reason
