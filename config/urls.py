@@ -10,10 +10,13 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from config import signin, two_factor, views
+from trainings.permissions import admin_has_permission
 
 admin.site.site_header = "Bilim"
 admin.site.site_title = "Bilim"
 admin.site.index_title = "Training and participant registry"
+# Trainers alone stay out of the admin, whose lists show every session (see the function).
+admin.site.has_permission = admin_has_permission
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),

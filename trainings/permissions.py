@@ -31,6 +31,16 @@ def roles_of(user) -> frozenset[str]:
     return cached
 
 
+def admin_has_permission(request) -> bool:
+    """Admit to the Django admin active staff who read every session (not trainers alone).
+
+    The admin's lists are not narrowed to one trainer's sessions; trainers work on their own
+    pages (grids, results upload), which are.
+    """
+    user = request.user
+    return bool(user.is_active and user.is_staff and roles_of(user) & _READ_ALL)
+
+
 def role_of(user) -> str | None:
     """Return the user's broadest role, or None for anonymous users and users without one."""
     held = roles_of(user)

@@ -4,11 +4,10 @@ Trainers may be staff: the admin offers them the results import (tests/test_admi
 the demo's accounts are all staff. Their role's model permissions (trainings/roles.py) are not
 narrowed to their own sessions there, so a staff trainer reads every participant and every
 session's enrolments and attendance, and may change enrolments of sessions they do not teach.
-The Bilim pages narrow trainers to their sessions (404 for others'); the admin does not yet.
+The Bilim pages narrow trainers to their sessions (404 for others').
 
-This test states what should hold and is marked as an expected failure until the admin's
-querysets are narrowed (a decision and a change for the admin's owner: see
-notes/requests7-security.md). When it starts passing, strict=True makes it fail: drop the mark.
+Decided: a trainer alone is kept out of the admin (trainings.permissions.admin_has_permission);
+they enter attendance, scores and results on their own pages.
 """
 
 import pytest
@@ -21,10 +20,6 @@ from trainings.models import Session
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the admin does not narrow trainers to their own sessions (requests7-security.md)",
-)
 def test_a_staff_trainer_does_not_reach_another_trainers_session_in_the_admin(world):
     trainer = world["users"][OWN_TRAINER]
     trainer.is_staff = True
