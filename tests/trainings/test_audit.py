@@ -277,6 +277,64 @@ def test_a_merge_by_command_records_its_moves_naming_the_command():
     assert diff(moved) == {"participant": (merge.pk, keep.pk)}
 
 
+def test_a_merge_names_its_actor_on_the_marks_deleted_with_a_combined_enrolment():
+    keep, merge = ParticipantFactory(), ParticipantFactory(email="")
+    session = SessionFactory(code="BOTH")
+    kept_there = EnrolmentFactory(session=session, participant=keep)
+    merged_there = EnrolmentFactory(session=session, participant=merge)
+    attend(kept_there, 3)
+    attend(merged_there, 1)  # the same days: its marks go with it
+
+    participant_merge(keep=keep, merge=merge, actor="manage.py merge_participants")
+
+    deleted = Attendance.history.filter(enrolment_id=merged_there.pk, history_type="-")
+    assert deleted.count() == 3
+    assert {(r.history_user, r.history_change_reason) for r in deleted} == {
+        (None, "manage.py merge_participants")
+    }
+
+
+def test_a_roster_imported_in_the_background_names_who_started_it(
+    client, settings, django_capture_on_commit_callbacks
+):
+    organiser = signed_in(client, roles.ORGANISER)
+    settings.BILIM_BACKGROUND_IMPORT_ROWS = 1
+    session = SessionFactory(code="BIG-01", status=Session.Status.OPEN)
+    header = ["last_name", "first_name", "gender", "birth_year", "agency", "agency_type", "email"]
+    rows = [
+        [f"Осмонова{i}", "Айгүл", "ж", 1990, "Генпрокуратура", "Прокуратура", ""] for i in range(3)
+    ]
+    url = reverse("trainings:roster_upload", args=[session.code])
+    preview = client.post(url, {"file": xlsx([header, *rows])})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"token": preview.context["token"], "confirm": "1"})
+
+    from jobs.models import Job
+
+    assert Job.objects.get().status == "done"  # it ran as a job, without a request
+    created = Enrolment.history.filter(session_id=session.pk)
+    assert created.count() == 3
+    assert {r.history_user for r in created} == {organiser}
+
+
+def test_the_sessions_import_records_new_and_changed_sessions_naming_the_command(tmp_path):
+    path = tmp_path / "sessions.csv"
+    head = "code,course,course_title,start_date,end_date,region,capacity\n"
+    path.write_text(head + "NEW-01,UPR,UPR,2026-03-10,2026-03-12,Osh,20\n", encoding="utf-8")
+    call_command("import_sessions", str(path), stdout=io.StringIO())
+    path.write_text(head + "NEW-01,UPR,UPR,2026-03-10,2026-03-12,Osh,25\n", encoding="utf-8")
+    call_command("import_sessions", str(path), stdout=io.StringIO())
+
+    session = Session.objects.get(code="NEW-01")
+    rows = list(session.history.order_by("history_id"))
+    assert [(r.history_type, r.history_change_reason) for r in rows] == [
+        ("+", "manage.py import_sessions"),
+        ("~", "manage.py import_sessions"),
+    ]
+    assert diff(rows[1]) == {"capacity": (20, 25)}
+
+
 def test_the_admin_status_action_records_each_session(admin_client, admin_user):
     planned = SessionFactory(status=Session.Status.OPEN)
     cancelled = SessionFactory(status=Session.Status.CANCELLED)
