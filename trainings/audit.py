@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -118,20 +118,38 @@ def history_record(
         objs = [fresh.get(obj.pk, obj) for obj in objs]
     actor = actor if actor is not None else _acting.get()
     user = actor_user(actor) if actor is not None else _request_user()
-    reason = actor_reason(actor)
-    when = when or timezone.now()
-    rows = [
-        history(
-            history_date=when,
-            history_type=kind,
-            history_user_id=user.pk if user is not None else None,
-            history_change_reason=reason,
-            **{name: getattr(obj, name) for name in attnames},
-        )
+    head = {
+        "history_date": when or timezone.now(),
+        "history_type": kind,
+        "history_user_id": user.pk if user is not None else None,
+        "history_change_reason": actor_reason(actor),
+    }
+    _insert(history, head, attnames, objs)
+    return len(objs)
+
+
+def _insert(
+    history: type[models.Model], head: dict[str, Any], attnames: list[str], objs: list[Any]
+) -> None:
+    """INSERT one history row per object in one executemany.
+
+    bulk_create compiles its SQL value by value, batch by batch: at 10,000 rows that was most
+    of the roster import's extra time. The values are prepared as the ORM prepares them.
+    """
+    connection = connections[router.db_for_write(history)]
+    ops = connection.ops
+    fixed_fields = [history._meta.get_field(name) for name in head]
+    fixed = [f.get_db_prep_save(head[f.attname], connection) for f in fixed_fields]
+    fields = [history._meta.get_field(name) for name in attnames]
+    columns = ", ".join(ops.quote_name(f.column) for f in [*fixed_fields, *fields])
+    marks = ", ".join(["%s"] * (len(fixed_fields) + len(fields)))
+    sql = f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({columns}) VALUES ({marks})"
+    params = [
+        (*fixed, *(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields))
         for obj in objs
     ]
-    history.objects.bulk_create(rows)
-    return len(rows)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def history_record_ids(
