@@ -346,10 +346,12 @@ class _Names:
         enrolment_ids: set[int] = set()
         day_ids: set[int] = set()
         session_ids: set[int] = set()
+        person_ids: set[int] = set()  # named by a change of an enrolment's participant
         for row in every:
             if isinstance(row, _history(ENROLMENT)):
-                names.enrolments.setdefault(row.id, (row.session_id, row.participant_id))
+                enrolment_ids.add(row.id)
                 session_ids.add(row.session_id)
+                person_ids.add(row.participant_id)
             elif isinstance(row, _history(ATTENDANCE)):
                 enrolment_ids.add(row.enrolment_id)
                 day_ids.add(row.day_id)
@@ -357,12 +359,11 @@ class _Names:
                 enrolment_ids.add(row.enrolment_id)
             else:
                 session_ids.add(row.id)
-        missing = enrolment_ids - names.enrolments.keys()
-        if missing:
-            for pk, session_id, person_id in Enrolment.objects.filter(pk__in=missing).values_list(
-                "pk", "session_id", "participant_id"
-            ):
-                names.enrolments[pk] = (session_id, person_id)
+        # Whose enrolment it is now: after a merge, the kept person's (the same person).
+        for pk, session_id, person_id in Enrolment.objects.filter(pk__in=enrolment_ids).values_list(
+            "pk", "session_id", "participant_id"
+        ):
+            names.enrolments[pk] = (session_id, person_id)
         missing = enrolment_ids - names.enrolments.keys()
         if missing:
             # Enrolments deleted since (two combined by a merge): their last recorded row.
@@ -375,7 +376,7 @@ class _Names:
                 names.enrolments[pk] = (session_id, person_id)
         session_ids |= {s for s, _ in names.enrolments.values()}
         names.sessions = dict(Session.objects.filter(pk__in=session_ids).values_list("pk", "code"))
-        person_ids = {p for _, p in names.enrolments.values()}
+        person_ids |= {p for _, p in names.enrolments.values()}
         names.people = {
             p.pk: p.full_name
             for p in Participant.objects.filter(pk__in=person_ids).only(

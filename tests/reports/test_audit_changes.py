@@ -161,7 +161,7 @@ def test_the_page_queries_do_not_grow_with_the_changes(client, n, django_assert_
     client.force_login(user_in(roles.ME_OFFICER))
     client.get(URL)  # warm the session and the content types
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(URL)
 
     assert len(response.context["changes"]) == n

@@ -446,7 +446,7 @@ def test_the_history_page_queries_do_not_grow_with_the_changes(
     client.force_login(trainer)
     client.get(history_url())  # warm the session and the content types
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = client.get(history_url())
 
     # The session's creation, then each enrolment's creation and change.
@@ -478,9 +478,25 @@ def test_another_trainer_gets_404_and_the_roles_that_read_get_the_page(client, s
     assert client.get(history_url()).status_code == 302
 
 
-def test_an_erased_or_merged_away_person_is_not_named_from_the_trail(session, aigul):
+def test_an_erased_person_is_not_named_from_the_trail(session, aigul):
     Participant.objects.filter(pk=aigul.participant_id).update(first_name="", last_name="—")
 
     [change, *_] = changes_load(session_change_keys(session))
 
     assert "Айгүл" not in change.record
+
+
+def test_after_a_merge_the_history_names_the_kept_person_and_the_move(session, aigul):
+    keep = ParticipantFactory(last_name="Өмүрбекова", first_name="Айгүл Kept", email="k@mail.kg")
+    merged_away = aigul.participant_id
+
+    participant_merge(keep=keep, merge=aigul.participant, actor="manage.py merge_participants")
+
+    changes = changes_load(session_change_keys(session))
+    assert {c.record for c in changes if c.kind == "enrolment"} == {"Өмүрбекова Айгүл Kept"}
+    [moved] = changes[0].fields
+    assert (moved.label, moved.old_text, moved.new_text) == (
+        "participant",
+        f"participant #{merged_away} (removed)",
+        "Өмүрбекова Айгүл Kept",
+    )
