@@ -64,7 +64,7 @@ class Command(BaseCommand):
             )
             return
         try:
-            report = certificates_issue(session=found)
+            report = certificates_issue(session=found, actor="manage.py issue_certificates")
         except CertificateError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         if out:
