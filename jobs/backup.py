@@ -156,7 +156,7 @@ def _files_named_by_data() -> set[str]:
     names: set[str] = set()
     for model in _models():
         for model_field in model._meta.concrete_fields:
-            if model_field.get_internal_type() != "FileField":
+            if model_field.get_internal_type() not in ("FileField", "ImageField"):
                 continue
             values = model._base_manager.exclude(**{model_field.attname: ""}).values_list(
                 model_field.attname, flat=True
@@ -200,6 +200,8 @@ def backup_write(*, out: Path | None = None) -> BackupReport:
         data = Path(work) / DATA
         if connection.in_atomic_block:
             raise BackupError("a backup cannot run inside another transaction")
+        # Connect first: the snapshot's SET TRANSACTION must be the transaction's first statement.
+        connection.ensure_connection()
         with transaction.atomic(using=DEFAULT_DB_ALIAS):
             _snapshot_start()
             rows = _row_counts(models)
