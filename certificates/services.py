@@ -8,11 +8,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from certificates.codes import certificate_code_new
 from certificates.models import Certificate
 from certificates.selectors import eligibility, enrolments_with_eligibility, issue_plan
+from trainings.audit import CREATED, history_record, history_stamp
 from trainings.models import Enrolment, Session
 
 # Fields a new certificate is checked on without a query each: the enrolment (a foreign key) and
@@ -72,19 +72,16 @@ def _numbers_taken_check(numbers: list[str]) -> None:
         )
 
 
-def _history_user(actor: Any) -> Any:
-    """Return the person to name in the audit trail (None for a command or the system)."""
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def _certificates_new(
     *, session: Session, enrolments: list[Enrolment], issued_on: dt.date, actor: Any = None
 ) -> list[Certificate]:
     """Create certificates for the enrolments in this order, numbered after the last one.
 
-    Each gets an audit-trail row naming the actor. The caller holds the session's row lock, so
-    no other run can issue meanwhile; the database's one-valid-certificate constraint is the
-    last guard, and its refusal becomes a CertificateError rather than a crash.
+    Each gets an audit-trail row naming the actor (a user, or a text such as the command's
+    name). The caller holds the session's row lock, so no other run can issue meanwhile; the
+    database's one-valid-certificate constraint is the last guard, and its refusal becomes a
+    CertificateError rather than a crash (the caller's atomic block then rolls everything back,
+    so no savepoint of its own is needed).
     """
     first = _last_sequence(session) + 1
     certificates = [
@@ -103,10 +100,7 @@ def _certificates_new(
         certificate.full_clean(**_NO_QUERY_CLEAN)
     _numbers_taken_check([c.number for c in certificates])
     try:
-        with transaction.atomic():
-            return bulk_create_with_history(
-                certificates, Certificate, default_user=_history_user(actor)
-            )
+        created = Certificate.objects.bulk_create(certificates)
     except IntegrityError as exc:
         raise CertificateError(
             _(
@@ -116,6 +110,8 @@ def _certificates_new(
             )
             % {"code": session.code}
         ) from exc
+    history_record(created, actor=actor, kind=CREATED, model=Certificate)
+    return created
 
 
 @transaction.atomic
@@ -192,7 +188,6 @@ def certificate_revoke(
     certificate.revoked_on = revoked_on or timezone.localdate()
     certificate.revoked_reason = reason
     certificate.full_clean(exclude=["enrolment"], validate_unique=False)
-    if _history_user(actor) is not None:
-        certificate._history_user = actor  # named in the audit trail's row for this change
+    history_stamp(certificate, actor)  # the audit trail's row names who revoked
     certificate.save(update_fields=["revoked", "revoked_on", "revoked_reason"])
     return certificate

@@ -226,3 +226,19 @@ def test_two_revokes_at_once_revoke_once_and_record_one_change(reference_lists):
     assert change.revoked_reason == f"by {change.history_user.username}"
     certificate.refresh_from_db()
     assert certificate.revoked_reason == change.revoked_reason
+
+
+@pytest.mark.django_db
+def test_a_command_named_as_actor_is_the_reason_of_its_audit_rows():
+    session, _ = session_with(1)
+
+    [certificate] = certificates_issue(
+        session=session, actor="manage.py issue_certificates", issued_on=ISSUED_ON
+    ).issued
+    certificate_revoke(certificate=certificate, reason="duplicate", actor="manage.py revoke")
+
+    rows = Certificate.history.order_by("history_id")
+    assert [(r.history_type, r.history_user, r.history_change_reason) for r in rows] == [
+        ("+", None, "manage.py issue_certificates"),
+        ("~", None, "manage.py revoke"),
+    ]

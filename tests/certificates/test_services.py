@@ -330,9 +330,9 @@ def test_the_plan_issues_nothing():
     assert not Certificate.objects.exists()
 
 
-# Lock, eligibility, last sequence, numbers taken, insert, the audit trail's insert, the
-# savepoint pair guarding the insert, and the savepoint pair of the test.
-QUERIES_TO_ISSUE = 10
+# Lock, eligibility, last sequence, numbers taken, insert, the audit trail's insert, and the
+# savepoint pair of the test.
+QUERIES_TO_ISSUE = 8
 
 
 @pytest.mark.parametrize("enrolments", [3, 30])
