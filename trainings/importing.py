@@ -621,12 +621,17 @@ def parse_decimal(
         raise CellError(f"{_plain(number)} is below the minimum {_plain(minimum)}")
     if maximum is not None and number > maximum:
         raise CellError(f"{_plain(number)} is above the maximum {_plain(maximum)}")
-    return (
-        number.quantize(Decimal("0.01")) if number == number.quantize(Decimal("0.01")) else number
-    )
+    try:
+        rounded = number.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        # More digits than a decimal holds (1E30 with two decimals): no score or size is that.
+        raise CellError(f"'{clean_text(value)}' is too large a number") from None
+    return rounded if number == rounded else number
 
 
 def _plain(number: Decimal) -> str:
+    if not -20 < number.adjusted() < 20:
+        return str(number)  # 1E+999999, not a million digits
     text = format(number, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 

@@ -414,3 +414,33 @@ def test_values_that_start_like_formulas_but_are_numbers_or_marks_are_read(value
 
     assert formula_problem(value) is None
     assert formula_problem(f"={value}") is not None
+
+
+@pytest.mark.parametrize(
+    "kind, column, value",
+    [
+        ("sessions", "max_score", "1E30"),
+        ("sessions", "max_score", 1e30),
+        ("results", "pre_score", "1e999999"),
+    ],
+)
+def test_a_number_too_large_for_a_decimal_is_a_problem_not_a_crash(
+    kind, column, value, upr, tmp_path
+):
+    # Found by tests/trainings/test_import_properties.py: it was decimal.InvalidOperation.
+    header, row = table(kind)
+    if column in header:
+        row = [value if h == column else v for h, v in zip(header, row, strict=True)]
+    else:
+        header, row = [*header, column], [*row, value]
+    rows = [header, row]
+    path = tmp_path / "file.xlsx"
+    path.write_bytes(bf.xlsx(rows))
+    before = state()
+
+    found, error = command_messages(kind, path)
+
+    assert error is not None
+    said = rf"row 2: {column}: .{{1,40}} is (too large a number|above the maximum)"
+    assert any(re.match(said, m) and len(m) < 200 for m in found), found
+    assert state() == before
