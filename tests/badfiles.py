@@ -190,3 +190,18 @@ def million_blank_rows_xlsx(
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         archive.writestr("xl/worksheets/sheet1.xml", "".join(parts))
     return out.getvalue()
+
+
+def zip_bomb_xlsx(rows: list[list], megabytes: int = 100) -> bytes:
+    """A real workbook whose shared strings part unpacks to ``megabytes`` of one repeated letter."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx(rows)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            archive.writestr(member, source.read(member.filename))
+        text = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            text.encode() + b"a" * (megabytes * 1024 * 1024) + b"</t></si></sst>",
+        )
+    return out.getvalue()

@@ -155,6 +155,7 @@ def _read_xlsx(data: bytes) -> Iterator[Sequence[Any]]:
             if kind
             else f"the file is not a real .xlsx workbook ({advice})"
         )
+    _refuse_zip_bomb(data)
     try:
         # Read-only: openpyxl reads the workbook's parts (shared strings, date styles, the
         # sheet's declared size) and leaves the sheet itself to be streamed.
@@ -177,6 +178,32 @@ def _read_xlsx(data: bytes) -> Iterator[Sequence[Any]]:
             f"{where} merged cells ({', '.join(merged[:5])}): unmerge them, give each column "
             "its own name in row 1 and fill in every cell, then import again"
         )
+
+
+# A part that unpacks to more than this, at more than RATIO times its packed size, is refused:
+# openpyxl holds the shared strings in memory, and real sheets pack 5 to 20 times.
+_BOMB_SIZE = 32 * 1024 * 1024
+_BOMB_RATIO = 200
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    """Refuse an archive whose parts claim to unpack to far more than a workbook ever does."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # load_workbook says it is damaged
+    for member in members:
+        if member.file_size > _BOMB_SIZE and member.file_size > _BOMB_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise ImportFileError(
+                f"the .xlsx file cannot be opened: its part {member.filename[:60]} unpacks to "
+                f"{member.file_size // 1_048_576} MB from {member.compress_size // 1024} KB, "
+                "which no workbook does (a zip bomb?)"
+            )
 
 
 def _first_row(reference: str) -> int | None:

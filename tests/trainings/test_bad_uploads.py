@@ -116,6 +116,11 @@ CASES = [
         lambda k: ("file.xlsx", bf.xls_bytes()),
         r"Excel 97-2003 workbook \(\.xls\); open it and save it as an \.xlsx",
     ),
+    Case(
+        "zip bomb: 100 MB of shared strings packed in 104 KB",
+        lambda k: ("file.xlsx", bf.zip_bomb_xlsx(table(k))),
+        r"unpacks to 100 MB from \d+ KB, which no workbook does",
+    ),
     Case("docx renamed xlsx", lambda k: ("file.xlsx", bf.docx_like_zip()), r"damaged"),
     Case(
         "xlsx renamed csv",
