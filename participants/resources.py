@@ -674,6 +674,9 @@ class RosterResource(BilimResource):
     def apply(self, plan: RosterPlan, *, result: ImportResult, **kwargs: Any) -> None:
         """Write the planned agencies, people and enrolments, a few bulk queries in all."""
         actor = import_actor(kwargs)
+        moved = self._recount_seats(plan)
+        if moved:
+            result.counts.add("enrolments", "waitlisted", moved)
         Agency.objects.bulk_create(plan.new_agencies)
         Participant.objects.bulk_create(plan.new_people)
         history_record(plan.new_people, actor=actor, kind=CREATED, model=Participant)
@@ -693,6 +696,42 @@ class RosterResource(BilimResource):
                 enrolment.updated_at = now
             Enrolment.objects.bulk_update(plan.reactivated, ["status", "updated_at"])
             history_record(plan.reactivated, actor=actor, model=Enrolment)
+
+    @staticmethod
+    def _recount_seats(plan: RosterPlan) -> int:
+        """Lock the sessions given seats and hand them out again; return how many now wait.
+
+        The plan counted free seats before the import's transaction: people registering
+        meanwhile may have taken some. Locking the sessions (in one order, so two imports never
+        deadlock) and counting again inside the transaction keeps the capacity, as the
+        registration service does.
+        """
+        wanting = [
+            e for e in [*plan.new_enrolments, *plan.reactivated] if e.status in Enrolment.COUNTED
+        ]
+        limited = sorted({e.session_id for e in wanting})
+        capacity = dict(
+            Session.objects.select_for_update()
+            .filter(pk__in=limited, capacity__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "capacity")
+        )
+        taken = dict.fromkeys(capacity, 0)
+        taken.update(
+            Enrolment.objects.filter(session_id__in=list(capacity), status__in=Enrolment.COUNTED)
+            .values_list("session_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        moved = 0
+        for enrolment in wanting:
+            if enrolment.session_id in capacity:
+                if taken[enrolment.session_id] >= capacity[enrolment.session_id]:
+                    enrolment.status = Enrolment.Status.WAITLISTED
+                    moved += 1
+                else:
+                    taken[enrolment.session_id] += 1
+        return moved
 
 
 def _snapshot(person: Participant) -> dict[str, Any]:

@@ -88,11 +88,6 @@ def test_thirty_at_once_by_form_and_organiser_fill_ten_seats_exactly():
     assert seats(session) == (10, 20)
 
 
-@pytest.mark.xfail(
-    reason="roster import decides seats before its transaction and locks no session: "
-    "/work/notes/requests7-backup.md has the fix for participants/resources.py",
-    strict=False,
-)
 def test_roster_imports_racing_registrations_never_overbook(write_csv):
     session = opened(capacity=10, code="UPR-01")
     organiser = UserFactory()
