@@ -103,19 +103,29 @@ def history_record(
 ) -> int:
     """Record the current state of rows written in bulk: one history row each; return how many.
 
-    Call it after the bulk write, inside the same transaction. Rows loaded with deferred
-    fields are read again in one query (reading them one by one would query per row).
+    Call it after the bulk write, inside the same transaction: the rows are copied as the
+    database now holds them (so objects loaded with deferred fields are recorded whole).
     """
     objs = list(objs)
-    if not objs or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+    if not objs:
         return 0
-    model = model or type(objs[0])
-    history = model.history.model
-    attnames = [field.attname for field in history.tracked_fields]
-    stale = [obj.pk for obj in objs if obj.get_deferred_fields() & set(attnames)]
-    if stale:
-        fresh = model._default_manager.in_bulk(stale)
-        objs = [fresh.get(obj.pk, obj) for obj in objs]
+    return history_record_ids(
+        model or type(objs[0]), [obj.pk for obj in objs], actor=actor, kind=kind, when=when
+    )
+
+
+def history_record_ids(
+    model: type[models.Model],
+    ids: Iterable[int],
+    *,
+    actor: Any,
+    kind: str = CHANGED,
+    when: Any = None,
+) -> int:
+    """Record the current state of the rows with these ids (after a bulk write or ``update()``)."""
+    ids = sorted(set(ids))
+    if not ids or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return 0
     actor = actor if actor is not None else _acting.get()
     user = actor_user(actor) if actor is not None else _request_user()
     head = {
@@ -124,44 +134,45 @@ def history_record(
         "history_user_id": user.pk if user is not None else None,
         "history_change_reason": actor_reason(actor),
     }
-    _insert(history, head, attnames, objs)
-    return len(objs)
+    _copy(model, head, ids)
+    return len(ids)
 
 
-def _insert(
-    history: type[models.Model], head: dict[str, Any], attnames: list[str], objs: list[Any]
-) -> None:
-    """INSERT one history row per object in one executemany.
+# Ids per INSERT ... SELECT: well under SQLite's limit on parameters in one statement.
+COPY_BATCH = 500
 
-    bulk_create compiles its SQL value by value, batch by batch: at 10,000 rows that was most
-    of the roster import's extra time. The values are prepared as the ORM prepares them.
+
+def _copy(model: type[models.Model], head: dict[str, Any], ids: list[int]) -> None:
+    """Copy the rows into the history table with INSERT ... SELECT, a few hundred per statement.
+
+    The database copies the rows itself: building a history object per row in Python and
+    compiling its values was most of a 10,000-row roster import's extra time.
     """
+    history = model.history.model
     connection = connections[router.db_for_write(history)]
-    ops = connection.ops
+    quote = connection.ops.quote_name
     fixed_fields = [history._meta.get_field(name) for name in head]
     fixed = [f.get_db_prep_save(head[f.attname], connection) for f in fixed_fields]
-    fields = [history._meta.get_field(name) for name in attnames]
-    columns = ", ".join(ops.quote_name(f.column) for f in [*fixed_fields, *fields])
-    marks = ", ".join(["%s"] * (len(fixed_fields) + len(fields)))
-    sql = f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({columns}) VALUES ({marks})"
-    params = [
-        (*fixed, *(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields))
-        for obj in objs
+    if connection.vendor == "postgresql":
+        # A bare parameter in a SELECT list has no type there (NULL would be taken for text).
+        marks = [f"CAST(%s AS {f.cast_db_type(connection)})" for f in fixed_fields]
+    else:
+        marks = ["%s"] * len(fixed_fields)
+    tracked = history.tracked_fields
+    columns = [quote(f.column) for f in fixed_fields] + [
+        quote(history._meta.get_field(f.name).column) for f in tracked
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def history_record_ids(
-    model: type[models.Model], ids: Iterable[int], *, actor: Any, kind: str = CHANGED
-) -> int:
-    """Record the current state of the rows with these ids (after a queryset ``update()``)."""
-    ids = list(ids)
-    if not ids:
-        return 0
-    return history_record(
-        model._default_manager.in_bulk(ids).values(), actor=actor, kind=kind, model=model
-    )
+    sources = [*marks, *(quote(f.column) for f in tracked)]
+    pk = quote(model._meta.pk.column)
+    for start in range(0, len(ids), COPY_BATCH):
+        batch = ids[start : start + COPY_BATCH]
+        sql = (
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(sources)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {pk} IN ({', '.join(['%s'] * len(batch))}) ORDER BY {pk}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*fixed, *batch])
 
 
 def import_actor(options: dict[str, Any]) -> Any:
