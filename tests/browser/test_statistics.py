@@ -108,7 +108,9 @@ def test_me_officer_answers_the_question_and_downloads_the_workbook(
     workbook = openpyxl.load_workbook(BytesIO(Path(download.path()).read_bytes()))
     assert "Summary" in workbook.sheetnames
 
-    page.get_by_label("Leave out names and contacts (pseudonymise)").check()
+    # An M&E officer is not offered names: the page says the downloads leave them out.
+    assert page.get_by_label("Leave out names and contacts (pseudonymise)").count() == 0
+    assert "Your downloads leave out names and contacts" in page.content()
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Data as CSV").click()
     download = download_info.value
