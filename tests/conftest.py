@@ -85,3 +85,20 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A settable time.time: ``clock.now += 60`` moves on every reader of time.time (the cache's
+    expiry, the sign-in windows, the TOTP check)."""
+    import time
+
+    class Clock:
+        now = time.time()
+
+        def __call__(self) -> float:
+            return self.now
+
+    fake = Clock()
+    monkeypatch.setattr(time, "time", fake)
+    return fake

@@ -5,13 +5,11 @@ move forward, so windows and idle limits pass without waiting.
 """
 
 import logging
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -26,28 +24,6 @@ LOGIN = "/accounts/login/"
 HOME = "/home/organiser/"
 WINDOW = 900
 LOCKED = "Too many failed attempts"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """A settable time.time: ``clock.now += 60`` moves every reader of time.time on."""
-
-    class Clock:
-        now = time.time()
-
-        def __call__(self) -> float:
-            return self.now
-
-    fake = Clock()
-    monkeypatch.setattr(time, "time", fake)
-    return fake
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import time
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,28 +17,6 @@ LOGIN = "/accounts/login/"
 CODE_PAGE = "/accounts/login/code/"
 SETUP = "/accounts/two-factor/"
 WRONG = "That code is not right, or it has been used already."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """A settable time.time, read by the cache's expiry and by the TOTP check alike."""
-
-    class Clock:
-        now = time.time()
-
-        def __call__(self) -> float:
-            return self.now
-
-    fake = Clock()
-    monkeypatch.setattr(time, "time", fake)
-    return fake
 
 
 def code_of(device: TOTPDevice, at: float | None = None) -> str:

@@ -39,12 +39,9 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings):
+def _limits(settings):
     settings.BILIM_VERIFY_MISS_LIMIT = 10
     settings.BILIM_VERIFY_MISS_WINDOW = 600
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
