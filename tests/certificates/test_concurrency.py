@@ -1,12 +1,11 @@
 """Issuing certificates twice at once, and the audit trail of issuing and revoking."""
 
 import datetime as dt
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from certificates import services
 from certificates.models import Certificate
@@ -17,6 +16,7 @@ from certificates.services import (
     certificates_issue,
 )
 from tests.factories import CourseFactory, EnrolmentFactory, SessionFactory, UserFactory, attend
+from tests.threads import run_at_once
 from trainings.models import Enrolment, Session
 
 ISSUED_ON = dt.date(2025, 3, 20)
@@ -36,28 +36,6 @@ def session_with(eligible: int, *, not_eligible: int = 0) -> tuple[Session, list
         attend(enrolment, 3 if n < eligible else 0)
         enrolments.append(enrolment)
     return session, enrolments[:eligible]
-
-
-def run_at_once(work: list) -> tuple[list, list]:
-    """Run each callable in its own thread, released together; return (results, errors)."""
-    barrier = threading.Barrier(len(work))
-    results, errors = [], []
-
-    def run(job) -> None:
-        try:
-            barrier.wait()
-            results.append(job())
-        except Exception as exc:  # reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def needs_postgresql() -> None:

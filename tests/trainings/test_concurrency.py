@@ -5,15 +5,15 @@ are PostgreSQL's; SQLite lets one writer at a time, so these tests run on Postgr
 """
 
 import io
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
 from tests.factories import EnrolmentFactory, ParticipantFactory, UserFactory
 from tests.participants.test_import_roster import AIGUL, roster
+from tests.threads import run_at_once
 from tests.trainings.test_registration import form_data, opened
 from trainings.forms_registration import RegistrationForm
 from trainings.grid_services import ConflictError, attendance_mark, enrolment_score_save
@@ -29,28 +29,6 @@ def _postgresql_only(reference_lists, settings):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; SQLite runs one writer at a time anyway")
     settings.BILIM_REGISTER_MIN_SECONDS = 0
-
-
-def at_once(work: list) -> tuple[list, list]:
-    """Run each callable in its own thread, all released together; return (results, errors)."""
-    barrier = threading.Barrier(len(work))
-    results, errors = [], []
-
-    def run(job) -> None:
-        try:
-            barrier.wait()
-            results.append(job())
-        except Exception as exc:  # the test looks at them
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def public(session: Session, n: int):
@@ -81,7 +59,7 @@ def test_thirty_at_once_by_form_and_organiser_fill_ten_seats_exactly():
         for person in known
     ]
 
-    results, errors = at_once(work)
+    results, errors = run_at_once(work)
 
     assert errors == []
     assert len(results) == 30
@@ -118,7 +96,7 @@ def test_roster_imports_racing_registrations_never_overbook(write_csv):
         )
         work.append(lambda p=path: call_command("import_roster", str(p), stderr=problems))
 
-    results, errors = at_once(work)
+    results, errors = run_at_once(work)
 
     assert errors == [], problems.getvalue()
     assert len(results) == 28
@@ -140,7 +118,7 @@ def test_registrations_racing_withdrawals_and_a_capacity_rise_never_overbook():
     ]
     work.append(lambda: session_update(session=session, capacity=8, actor=organiser))
 
-    _, errors = at_once(work)
+    _, errors = run_at_once(work)
 
     assert errors == []
     session.refresh_from_db()
@@ -159,7 +137,7 @@ def test_many_withdrawals_at_once_move_the_waitlist_up_seat_for_seat():
         enrolment_create(session=session, participant=ParticipantFactory())
     assert seats(session) == (4, 6)
 
-    results, errors = at_once(
+    results, errors = run_at_once(
         [
             lambda e=e: enrolment_status_set(enrolment=e, status=Enrolment.Status.WITHDRAWN)
             for e in holders
@@ -187,7 +165,7 @@ def test_two_trainers_saving_one_score_cell_one_wins_the_other_hears_of_it():
             ),
         )
 
-    results, errors = at_once([save("75", first), save("82.5", second)])
+    results, errors = run_at_once([save("75", first), save("82.5", second)])
 
     assert len(results) == 1
     assert len(errors) == 1
@@ -203,7 +181,7 @@ def test_ten_saves_of_one_cell_from_the_same_old_value_keep_exactly_one():
     enrolment = EnrolmentFactory(pre_score=None)
     values = [Decimal(40 + n) for n in range(10)]
 
-    results, errors = at_once(
+    results, errors = run_at_once(
         [
             lambda v=v: (
                 enrolment_score_save(
@@ -225,7 +203,7 @@ def test_four_trainers_ticking_one_empty_attendance_cell_make_one_mark():
     enrolment = EnrolmentFactory()
     day = enrolment.session.days.order_by("date").first()
 
-    results, errors = at_once(
+    results, errors = run_at_once(
         [
             lambda: attendance_mark(enrolment=enrolment, day=day, present=True, expected=False)
             for _ in range(4)
