@@ -1,7 +1,6 @@
 """The participant directory, a person's history, duplicate suggestions and merging."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +20,7 @@ from participants.selectors import (
     people_for_merge,
 )
 from participants.services import ParticipantMergeError, participant_merge
+from reports.cache import CachedCountPaginator
 from trainings.permissions import PLANNERS, READERS, RoleRequiredMixin, roles_of
 
 PAGE_SIZE = 50
@@ -54,9 +54,12 @@ class ParticipantListView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = DirectoryFilterForm(request.GET or None)
         people = participant_directory(**form.filters())
-        page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
+        paginator = CachedCountPaginator(
+            people, PAGE_SIZE, count_key=("participant-directory", sorted(query.lists()))
+        )
+        page = paginator.get_page(request.GET.get("page"))
         return TemplateResponse(
             request,
             "participants/participant_list.html",

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
 
@@ -53,16 +54,45 @@ def bump() -> None:
 
 def remember(key: tuple, compute: Callable[[], Any]) -> Any:
     """Return what ``compute()`` gives, from the cache while the data has not changed."""
-    seconds = settings.BILIM_STATS_CACHE_SECONDS
-    if seconds <= 0:
+    version = fragment_key(key)
+    if version is None:
         return compute()
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
-    cache_key = f"bilim:stats:{data_version()}:{digest}"
+    cache_key = f"bilim:stats:{version}"
     value = cache.get(cache_key)
     if value is None:
         value = compute()
-        cache.set(cache_key, value, timeout=seconds)
+        cache.set(cache_key, value, timeout=settings.BILIM_STATS_CACHE_SECONDS)
     return value
+
+
+def fragment_key(key: tuple) -> str | None:
+    """Name what ``key`` describes at the current data version; None when the cache is off.
+
+    A template can keep what it rendered from such figures under this name too
+    (``{% cache %}``): the statistics page keeps its whole figures section.
+    """
+    if settings.BILIM_STATS_CACHE_SECONDS <= 0:
+        return None
+    return f"{data_version()}:{hashlib.sha256(repr(key).encode()).hexdigest()}"
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose total comes from the cache while the data has not changed.
+
+    ``count_key`` names the list and its filters. Counting every participant again for each
+    page of the directory was the dearest query of the page; the pages themselves are still
+    read from the database each time.
+    """
+
+    def __init__(self, object_list: Any, per_page: int, *, count_key: tuple, **kwargs: Any):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_key = count_key
+
+    @property
+    def count(self) -> int:
+        if not hasattr(self, "_kept_count"):
+            self._kept_count = remember(self.count_key, lambda: Paginator.count.func(self))
+        return self._kept_count
 
 
 def is_write(sql: str) -> bool:

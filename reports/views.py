@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import path
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -164,6 +165,9 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
             described=form.described(),
             query=self._query(form),
             **cache.remember(_cache_key(filters), lambda: self._figures(filters)),
+            # The rendered figures are kept too, under the same data version.
+            figures_version=cache.fragment_key(_cache_key(filters)),
+            figures_seconds=settings.BILIM_STATS_CACHE_SECONDS,
             **kwargs,
         )
 

@@ -181,3 +181,32 @@ def test_the_me_start_page_shows_a_new_participation_at_once(client, world):
         session=session, participant=newcomer, status=Enrolment.Status.CONFIRMED
     )
     assert client.get(reverse("home_me")).context["figures"]["participations"] == 4
+
+
+def test_the_directory_counts_from_the_cache_until_someone_is_added(client, world):
+    signed_in(client, roles.ORGANISER)
+    url = reverse("participants:participant_list")
+    assert client.get(url).context["page_obj"].paginator.count == 3
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url).context["page_obj"].paginator.count == 3
+    assert not any("COUNT(*)" in q["sql"] for q in again.captured_queries)
+    ParticipantFactory()
+    assert client.get(url).context["page_obj"].paginator.count == 4
+    # Each set of filters keeps its own count.
+    assert client.get(url, {"q": "no such name"}).context["page_obj"].paginator.count == 0
+
+
+def test_the_kept_html_of_the_figures_changes_with_the_data(client, world):
+    _, enrolments = world
+    signed_in(client, roles.ME_OFFICER)
+    url = reverse("reports:statistics")
+
+    def headline() -> str:
+        html = client.get(url).content.decode()
+        start = html.index('id="stat-participations"')
+        return html[start : start + 200]
+
+    assert "<dd>3</dd>" in headline()
+    assert "<dd>3</dd>" in headline()  # the second time from the kept fragment
+    Enrolment.objects.filter(pk=enrolments[0].pk).update(status=Enrolment.Status.WITHDRAWN)
+    assert "<dd>2</dd>" in headline()
