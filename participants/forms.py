@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.fields import ListedModelChoiceField
 from participants.models import AgencyType, Gender, Region
 from trainings.models import Course
 
@@ -17,25 +18,25 @@ class DirectoryFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     agency = forms.CharField(label=_("Agency"), required=False, max_length=200)
-    agency_type = forms.ModelChoiceField(
+    agency_type = ListedModelChoiceField(
         label=_("Agency type"),
         queryset=AgencyType.objects.all(),
         required=False,
         empty_label=_("Any type"),
     )
-    region = forms.ModelChoiceField(
+    region = ListedModelChoiceField(
         label=_("Region"),
         queryset=Region.objects.all(),
         required=False,
         empty_label=_("Any region"),
     )
-    gender = forms.ModelChoiceField(
+    gender = ListedModelChoiceField(
         label=_("Gender"),
         queryset=Gender.objects.all(),
         required=False,
         empty_label=_("Any gender"),
     )
-    course = forms.ModelChoiceField(
+    course = ListedModelChoiceField(
         label=_("Course"),
         queryset=Course.objects.order_by("code"),
         required=False,

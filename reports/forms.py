@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.fields import ListedModelChoiceField
 from participants.models import AgencyType, Gender, Region
 from reports.models import Programme
 from reports.stats import Filters, StatsFilterError
@@ -12,14 +13,14 @@ from trainings.models import Course
 class StatisticsFilterForm(forms.Form):
     """GET parameters programme, course, from, to, region, agency_type, gender; all optional."""
 
-    programme = forms.ModelChoiceField(
+    programme = ListedModelChoiceField(
         Programme.objects.all(),
         required=False,
         to_field_name="code",
         label=_("Programme"),
         empty_label=_("All programmes"),
     )
-    course = forms.ModelChoiceField(
+    course = ListedModelChoiceField(
         Course.objects.all().order_by("code"),
         required=False,
         to_field_name="code",
@@ -34,19 +35,19 @@ class StatisticsFilterForm(forms.Form):
     date_to = forms.DateField(
         required=False, label=_("to"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    region = forms.ModelChoiceField(
+    region = ListedModelChoiceField(
         Region.objects.all(),
         required=False,
         label=_("Participant's region"),
         empty_label=_("All regions"),
     )
-    agency_type = forms.ModelChoiceField(
+    agency_type = ListedModelChoiceField(
         AgencyType.objects.all(),
         required=False,
         label=_("Agency type"),
         empty_label=_("All agency types"),
     )
-    gender = forms.ModelChoiceField(
+    gender = ListedModelChoiceField(
         Gender.objects.all(),
         required=False,
         to_field_name="code",

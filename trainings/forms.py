@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.fields import ListedModelChoiceField
 from participants.models import Agency, AgencyType, Gender, Participant, Region
 from participants.normalize import clean_text, fold
 from trainings import roles
@@ -182,10 +183,10 @@ class SessionFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any status")), *Session.Status.choices],
     )
-    course = forms.ModelChoiceField(
+    course = ListedModelChoiceField(
         label=_("Course"), required=False, queryset=Course.objects.none(), empty_label=_("Any")
     )
-    region = forms.ModelChoiceField(
+    region = ListedModelChoiceField(
         label=_("Region"), required=False, queryset=Region.objects.none(), empty_label=_("Any")
     )
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
@@ -203,12 +204,12 @@ class NewPersonForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     first_name = forms.CharField(label=_("First name"), max_length=100)
     middle_name = forms.CharField(label=_("Middle name"), max_length=100, required=False)
-    gender = forms.ModelChoiceField(
+    gender = ListedModelChoiceField(
         label=_("Gender"), queryset=Gender.objects.none(), empty_label=_("Choose")
     )
     birth_year = forms.IntegerField(label=_("Birth year"), required=False)
     agency_name = forms.CharField(label=_("Agency"), max_length=255)
-    agency_type = forms.ModelChoiceField(
+    agency_type = ListedModelChoiceField(
         label=_("Agency type"),
         queryset=AgencyType.objects.none(),
         required=False,
@@ -216,7 +217,7 @@ class NewPersonForm(forms.Form):
         help_text=_("Needed only when the agency is new."),
     )
     position = forms.CharField(label=_("Position"), max_length=255, required=False)
-    region = forms.ModelChoiceField(
+    region = ListedModelChoiceField(
         label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("None")
     )
     email = forms.EmailField(label=_("Email"), required=False)
