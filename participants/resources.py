@@ -25,6 +25,7 @@ from participants.services import (
     validate_birth_year,
 )
 from trainings.audit import CREATED, history_record, import_actor
+from trainings.bulk import bulk_insert
 from trainings.importing import (
     BilimResource,
     CellError,
@@ -678,7 +679,7 @@ class RosterResource(BilimResource):
         if moved:
             result.counts.add("enrolments", "waitlisted", moved)
         Agency.objects.bulk_create(plan.new_agencies)
-        Participant.objects.bulk_create(plan.new_people)
+        bulk_insert(Participant, plan.new_people)
         history_record(plan.new_people, actor=actor, kind=CREATED, model=Participant)
         now = timezone.now()
         if plan.changed_people:
@@ -689,7 +690,7 @@ class RosterResource(BilimResource):
                 people, sorted(plan.changed_fields | {"name_key", "email_key", "updated_at"})
             )
             history_record(people, actor=actor, model=Participant)
-        Enrolment.objects.bulk_create(plan.new_enrolments)
+        bulk_insert(Enrolment, plan.new_enrolments)
         history_record(plan.new_enrolments, actor=actor, kind=CREATED, model=Enrolment)
         if plan.reactivated:
             for enrolment in plan.reactivated:

@@ -107,6 +107,14 @@ def _watch(execute, sql, params, many, context):
     return result
 
 
+def changed(connection) -> None:
+    """Tell the cache that this connection wrote counted rows by a path the wrapper cannot see.
+
+    (psycopg's COPY does not go through Django's execute wrappers.)
+    """
+    _changed(connection)
+
+
 def _changed(connection) -> None:
     if not connection.in_atomic_block:
         bump()

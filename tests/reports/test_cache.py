@@ -22,6 +22,7 @@ from tests.factories import (
     signed_in,
 )
 from trainings import roles
+from trainings.bulk import bulk_insert
 from trainings.models import Attendance, Enrolment
 from trainings.services import attendance_set
 
@@ -78,7 +79,7 @@ def test_service_write_shows_at_once(client, world):
     assert figures(client) == (3, 5)
 
 
-@pytest.mark.parametrize("how", ["update", "bulk_create", "delete", "raw sql"])
+@pytest.mark.parametrize("how", ["update", "bulk_create", "bulk_insert", "delete", "raw sql"])
 def test_writes_that_skip_save_show_at_once(client, world, how):
     session, enrolments = world
     newcomer = ParticipantFactory()
@@ -90,6 +91,12 @@ def test_writes_that_skip_save_show_at_once(client, world, how):
     elif how == "bulk_create":
         Enrolment.objects.bulk_create(
             [Enrolment(session=session, participant=newcomer, status=Enrolment.Status.CONFIRMED)]
+        )
+        expected = (4, 6)
+    elif how == "bulk_insert":  # COPY on PostgreSQL, which no execute wrapper sees
+        bulk_insert(
+            Enrolment,
+            [Enrolment(session=session, participant=newcomer, status=Enrolment.Status.CONFIRMED)],
         )
         expected = (4, 6)
     elif how == "delete":
