@@ -82,12 +82,18 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # --- the database ------------------------------------------------------------------------------
 
 
-def open_database(out: Path, keep: bool) -> tuple[str, Callable[[], None]]:
-    """Point Django at a database of the benchmark's own; return its vendor and a clean-up."""
+def open_database(
+    out: Path, keep: bool, sqlite_name: str = "bench.sqlite3"
+) -> tuple[str, Callable[[], None]]:
+    """Point Django at a database of the benchmark's own; return its vendor and a clean-up.
+
+    PostgreSQL: ``<name>_bench`` beside the database DATABASE_URL names; otherwise
+    ``out/<sqlite_name>``.
+    """
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://", "pgsql://")):
         return "postgresql", _postgres_database(url, keep)
-    return "sqlite", sqlite_database(out / "bench.sqlite3", keep)
+    return "sqlite", sqlite_database(out / sqlite_name, keep)
 
 
 def sqlite_database(path: Path, keep: bool) -> Callable[[], None]:

@@ -44,19 +44,10 @@ from imports_and_stats import (
     open_database,
     ratio,
     setup_django,
-    sqlite_database,
 )
 
 BENCH = ROOT / "bench"
 PAGES = ("sessions", "directory", "session_page", "statistics")
-
-
-def open_load_database(out: Path, keep: bool) -> tuple[str, object]:
-    """The benchmark's own database: PostgreSQL ``<name>_bench`` or ``out/load.sqlite3``."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        return open_database(out, keep)
-    return "sqlite", sqlite_database(out / "load.sqlite3", keep)
 
 
 def sign_in() -> tuple[object, str]:
@@ -282,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # The same key in this process (which signs the session in) and in gunicorn (which reads it).
     os.environ["DJANGO_SECRET_KEY"] = "bench-load-only-never-deployed"
-    vendor, drop = open_load_database(args.out, args.keep)
+    vendor, drop = open_database(args.out, args.keep, "load.sqlite3")
     try:
         setup_django()
         print(f"database: {vendor}", flush=True)

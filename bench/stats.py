@@ -29,13 +29,14 @@ sys.path.insert(0, str(HERE))
 
 from imports_and_stats import (  # noqa: E402
     ROOT,
-    _postgres_database,
     emit,
     note,
     ratio,
     seconds,
     setup_django,
-    sqlite_database,
+)
+from imports_and_stats import (  # noqa: E402
+    open_database as open_database_of_its_own,
 )
 
 
@@ -52,9 +53,7 @@ def open_database(out: Path, keep: bool, reuse: bool) -> tuple[str, Callable[[],
         else:
             os.environ["DATABASE_URL"] = f"sqlite:///{out / 'stats.sqlite3'}"
         return ("postgresql" if postgres else "sqlite"), lambda: None
-    if postgres:
-        return "postgresql", _postgres_database(url, keep)
-    return "sqlite", sqlite_database(out / "stats.sqlite3", keep)
+    return open_database_of_its_own(out, keep, "stats.sqlite3")
 
 
 # --- the hand-written baseline -----------------------------------------------------------------

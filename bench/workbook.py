@@ -38,24 +38,15 @@ sys.path.insert(0, str(HERE))
 
 from imports_and_stats import (  # noqa: E402
     ROOT,
-    _postgres_database,
     emit,
     note,
+    open_database,
     ratio,
     seconds,
     setup_django,
-    sqlite_database,
 )
 
 MODES = ("idle", "query", "bare", "export")
-
-
-def open_database(out: Path, keep: bool) -> tuple[str, object]:
-    """Point Django at a database of the benchmark's own; return its vendor and a clean-up."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        return "postgresql", _postgres_database(url, keep)
-    return "sqlite", sqlite_database(out / "workbook.sqlite3", keep)
 
 
 def peak_mb() -> float:
@@ -151,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--size must be at least 100, --runs at least 1")
     args.out.mkdir(parents=True, exist_ok=True)
 
-    vendor, drop = open_database(args.out, args.keep)
+    vendor, drop = open_database(args.out, args.keep, "workbook.sqlite3")
     files = [args.out / "workbook-export.xlsx", args.out / "workbook-bare.xlsx"]
     try:
         setup_django(migrate=True)

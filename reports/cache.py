@@ -103,19 +103,13 @@ def is_write(sql: str) -> bool:
 def _watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if isinstance(sql, str) and is_write(sql):
-        _changed(context["connection"])
+        changed(context["connection"])
     return result
 
 
 def changed(connection) -> None:
-    """Tell the cache that this connection wrote counted rows by a path the wrapper cannot see.
-
-    (psycopg's COPY does not go through Django's execute wrappers.)
-    """
-    _changed(connection)
-
-
-def _changed(connection) -> None:
+    """Start a new data version for a write on this connection (the watch calls it; so does a
+    write the watch cannot see, such as psycopg's COPY)."""
     if not connection.in_atomic_block:
         bump()
         return
