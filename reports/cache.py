@@ -52,9 +52,12 @@ def bump() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def remember(key: tuple, compute: Callable[[], Any]) -> Any:
-    """Return what ``compute()`` gives, from the cache while the data has not changed."""
-    version = fragment_key(key)
+def remember(key: tuple, compute: Callable[[], Any], *, version: str | None = None) -> Any:
+    """Return what ``compute()`` gives, from the cache while the data has not changed.
+
+    ``version`` is ``fragment_key(key)`` when the caller has it already (one cache read less).
+    """
+    version = version or fragment_key(key)
     if version is None:
         return compute()
     cache_key = f"bilim:stats:{version}"

@@ -160,13 +160,15 @@ class StatisticsView(RoleRequiredMixin, TemplateView):
         else:
             form.cleaned_data = {}
         filters = form.filters()
+        key = _cache_key(filters)
+        version = cache.fragment_key(key)  # None when the cache is off
         return super().get_context_data(
             form=form,
             described=form.described(),
             query=self._query(form),
-            **cache.remember(_cache_key(filters), lambda: self._figures(filters)),
+            **cache.remember(key, lambda: self._figures(filters), version=version),
             # The rendered figures are kept too, under the same data version.
-            figures_version=cache.fragment_key(_cache_key(filters)),
+            figures_version=version,
             figures_seconds=settings.BILIM_STATS_CACHE_SECONDS,
             **kwargs,
         )
